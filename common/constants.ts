@@ -1,0 +1,95 @@
+/**
+ * Every constant of the system in one module (ports, limits, timeouts, media settings), imported by
+ * both the server and the client.
+ */
+
+/** Protocol version spoken on all three links; bumped on incompatible changes. */
+export const PROTOCOL_VERSION = 1;
+
+// ---- network ---------------------------------------------------------------------------------
+/** Default address and TCP port of the meeting server; all three links of a client connect here. */
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PORT = 47800;
+/** Kinds of TCP link a client opens; the first frame on each link names its kind. */
+export const LINK_KINDS = ['control', 'audio', 'video'] as const;
+export type LinkKind = (typeof LINK_KINDS)[number];
+
+// ---- framing ---------------------------------------------------------------------------------
+/** Bytes of the big-endian length prefix in front of each frame. */
+export const FRAME_PREFIX_BYTES = 4;
+/** Largest frame body (type byte + payload) accepted or sent on each kind of link. */
+export const MAX_FRAME_SIZE: Readonly<Record<LinkKind, number>> = {
+  control: 64 * 1024,
+  audio: 4 * 1024,
+  video: 1024 * 1024,
+};
+/** Frame body types (first byte after the length prefix). */
+export const FrameType = { CONTROL: 0x01, MEDIA: 0x02 } as const;
+
+// ---- control messages ------------------------------------------------------------------------
+export const USERNAME_PATTERN = /^[A-Za-z0-9_.-]{3,32}$/;
+export const PASSWORD_MIN_LENGTH = 6;
+export const PASSWORD_MAX_LENGTH = 128;
+export const MEETING_NAME_MAX_LENGTH = 100;
+export const CHAT_MAX_LENGTH = 4000;
+/** Messages a joining member receives from the meeting's history. */
+export const CHAT_HISTORY_ON_JOIN = 100;
+/** How long a client waits for the reply to one request. */
+export const REQUEST_TIMEOUT_MS = 10_000;
+
+// ---- sessions --------------------------------------------------------------------------------
+/** Interval at which clients send heartbeats (ping) on the control link. */
+export const HEARTBEAT_INTERVAL_MS = 5_000;
+/** A control link silent for this long is dropped and its member leaves its meeting. */
+export const HEARTBEAT_TIMEOUT_MS = 15_000;
+/** A media link must attach (present its token) within this time after connecting. */
+export const ATTACH_TIMEOUT_MS = 5_000;
+/** Lifetime of a session token for attaching media links. */
+export const SESSION_TOKEN_TTL_MS = 12 * 60 * 60 * 1000;
+/** Bytes of randomness in a session token. */
+export const SESSION_TOKEN_BYTES = 24;
+
+// ---- accounts and the worker pool ------------------------------------------------------------
+/** scrypt parameters for password hashes (N=2^14, r=8, p=1: about 50 ms on these machines). */
+export const SCRYPT_PARAMS = { N: 16384, r: 8, p: 1, keyLength: 32, saltBytes: 16 } as const;
+/** Failed logins allowed per username+address within the window before requests are refused. */
+export const LOGIN_FAILURE_LIMIT = 5;
+export const LOGIN_FAILURE_WINDOW_MS = 60_000;
+/** Worker pool: threads and the bounded queue behind them ("server busy" past it). */
+export const WORKER_POOL_MAX_THREADS = 2;
+export const WORKER_POOL_MAX_QUEUE = 64;
+
+// ---- media -----------------------------------------------------------------------------------
+export const MediaKind = { AUDIO: 1, VIDEO: 2 } as const;
+export type MediaKindValue = (typeof MediaKind)[keyof typeof MediaKind];
+/** Source ids of a member: a member may publish several sources of the same kind. */
+export const MediaSource = { MICROPHONE: 0, CAMERA: 0, SCREEN: 1 } as const;
+export const MediaFlag = {
+  /** A video frame that can be decoded alone (every JPEG is). */
+  KEYFRAME: 0x01,
+  /** First audio frame of a talk spurt after silence. */
+  TALK_START: 0x02,
+} as const;
+/** Bytes of the binary media header that follows the frame type byte. */
+export const MEDIA_HEADER_BYTES = 20;
+
+export const AUDIO_SAMPLE_RATE = 48_000;
+export const AUDIO_CHANNELS = 1;
+export const AUDIO_FRAME_MS = 20;
+export const AUDIO_FRAME_SAMPLES = (AUDIO_SAMPLE_RATE * AUDIO_FRAME_MS) / 1000;
+export const VIDEO_DEFAULT_WIDTH = 640;
+export const VIDEO_DEFAULT_HEIGHT = 480;
+export const VIDEO_DEFAULT_FPS = 15;
+export const VIDEO_MAX_FPS = 30;
+export const VIDEO_DEFAULT_JPEG_QUALITY = 70;
+/** Receivers drop video frames older than this (the original project's rule). */
+export const VIDEO_MAX_AGE_MS = 200;
+
+// ---- relay -----------------------------------------------------------------------------------
+/** Bytes of video a receiver's socket may have queued before further video frames are dropped. */
+export const RELAY_VIDEO_QUEUE_BYTES = 512 * 1024;
+/** Audio never queues more than about this much per receiver. */
+export const RELAY_AUDIO_QUEUE_MS = 200;
+
+// ---- logs ------------------------------------------------------------------------------------
+export const ACCESS_LOG_FILE = 'access.log';

@@ -1,0 +1,62 @@
+/**
+ * Stable error codes of the protocol. Each code is the key prefixed with `ERR_`; every code is
+ * documented in docs/errors.md (a test checks both).
+ */
+export const ErrorCode = {
+  BAD_FRAME: 'ERR_BAD_FRAME',
+  FRAME_TOO_LARGE: 'ERR_FRAME_TOO_LARGE',
+  BAD_JSON: 'ERR_BAD_JSON',
+  BAD_REQUEST: 'ERR_BAD_REQUEST',
+  UNKNOWN_TYPE: 'ERR_UNKNOWN_TYPE',
+  UNEXPECTED_FRAME: 'ERR_UNEXPECTED_FRAME',
+  NOT_LOGGED_IN: 'ERR_NOT_LOGGED_IN',
+  ALREADY_LOGGED_IN: 'ERR_ALREADY_LOGGED_IN',
+  INVALID_USERNAME: 'ERR_INVALID_USERNAME',
+  WEAK_PASSWORD: 'ERR_WEAK_PASSWORD',
+  USERNAME_TAKEN: 'ERR_USERNAME_TAKEN',
+  BAD_CREDENTIALS: 'ERR_BAD_CREDENTIALS',
+  RATE_LIMITED: 'ERR_RATE_LIMITED',
+  SERVER_BUSY: 'ERR_SERVER_BUSY',
+  BAD_TOKEN: 'ERR_BAD_TOKEN',
+  ATTACH_TIMEOUT: 'ERR_ATTACH_TIMEOUT',
+  LOGGED_IN_ELSEWHERE: 'ERR_LOGGED_IN_ELSEWHERE',
+  HEARTBEAT_TIMEOUT: 'ERR_HEARTBEAT_TIMEOUT',
+  MEETING_NOT_FOUND: 'ERR_MEETING_NOT_FOUND',
+  MEETING_PASSWORD: 'ERR_MEETING_PASSWORD',
+  NOT_IN_MEETING: 'ERR_NOT_IN_MEETING',
+  ALREADY_IN_MEETING: 'ERR_ALREADY_IN_MEETING',
+  RECIPIENT_NOT_FOUND: 'ERR_RECIPIENT_NOT_FOUND',
+  SHUTTING_DOWN: 'ERR_SHUTTING_DOWN',
+  INTERNAL: 'ERR_INTERNAL',
+  TIMEOUT: 'ERR_TIMEOUT',
+  CONNECTION_CLOSED: 'ERR_CONNECTION_CLOSED',
+  CONNECT_FAILED: 'ERR_CONNECT_FAILED',
+} as const;
+export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const codes = new Set<string>(Object.values(ErrorCode));
+/** True when `code` is one of the protocol's error codes. */
+export function isErrorCode(code: string): code is ErrorCodeValue {
+  return codes.has(code);
+}
+
+/** An error carrying a stable protocol code; sent to the peer as `{ code, message }`. */
+export class MeetingError extends Error {
+  readonly code: ErrorCodeValue;
+  constructor(code: ErrorCodeValue, message: string) {
+    super(message);
+    this.name = 'MeetingError';
+    this.code = code;
+  }
+  toJSON(): { code: ErrorCodeValue; message: string } {
+    return { code: this.code, message: this.message };
+  }
+}
+
+/** A bounds-checked decoder found its input truncated or inconsistent. */
+export class DecodeError extends MeetingError {
+  constructor(message: string, code: ErrorCodeValue = ErrorCode.BAD_FRAME) {
+    super(code, message);
+    this.name = 'DecodeError';
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * Control messages: JSON in CONTROL frames, validated with zod and correlated by request id.
+ *
+ *   request  { id, type, data }            client -> server
+ *   reply    { id, ok: true, data }        server -> client
+ *            { id, ok: false, error: { code, message } }
+ *   event    { event, data }               server -> client (no id)
+ */
+import { z } from 'zod';
+import {
+  CHAT_MAX_LENGTH,
+  FrameType,
+  MEETING_NAME_MAX_LENGTH,
+  PASSWORD_MAX_LENGTH,
+} from './constants';
+import { DecodeError, ErrorCode, type ErrorCodeValue } from './errors';
+import { encodeFrame, framePayload, frameType } from './framing';
+
+const credentials = z.strictObject({
+  username: z.string().max(64),
+  password: z.string().max(PASSWORD_MAX_LENGTH),
+});
+const empty = z.strictObject({});
+
+/** Parameters of every request type. */
+export const RequestSchemas = {
+  register: credentials,
+  login: credentials,
+  logout: empty,
+  /** Heartbeat and clock sync: the reply carries the server clock. */
+  ping: z.strictObject({ clientTime: z.number().optional() }),
+  createMeeting: z.strictObject({
+    name: z.string().trim().min(1).max(MEETING_NAME_MAX_LENGTH),
+    password: z.string().max(PASSWORD_MAX_LENGTH).optional(),
+  }),
+  joinMeeting: z.strictObject({
+    meetingId: z.string().min(1).max(32),
+    password: z.string().max(PASSWORD_MAX_LENGTH).optional(),
+  }),
+  leaveMeeting: empty,
+  chat: z.strictObject({
+    text: z.string().min(1).max(CHAT_MAX_LENGTH),
+    /** Username of the one recipient of a private message. */
+    to: z.string().max(64).optional(),
+  }),
+  recentMeetings: empty,
+  setMediaState: z.strictObject({ audio: z.boolean(), video: z.boolean() }),
+  /** First message on an audio or video link. */
+  attach: z.strictObject({ token: z.string().max(128), link: z.enum(['audio', 'video']) }),
+} as const;
+export type RequestType = keyof typeof RequestSchemas;
+export type RequestParams<K extends RequestType> = z.infer<(typeof RequestSchemas)[K]>;
+
+export interface MemberInfo {
+  memberId: number;
+  userId: number;
+  username: string;
+  isHost: boolean;
+  audio: boolean;
+  video: boolean;
+  joinedAt: number;
+}
+
+export interface MeetingInfo {
+  id: string;
+  name: string;
+  hasPassword: boolean;
+  hostUserId: number;
+  createdAt: number;
+}
+
+export interface ChatMessage {
+  id: number;
+  meetingId: string;
+  from: { userId: number; username: string };
+  /** Username of the recipient of a private message, else null. */
+  to: string | null;
+  /** Usernames a mention-only message was delivered to, else null. */
+  mentions: string[] | null;
+  text: string;
+  at: number;
+}
+
+export interface LoginResult {
+  userId: number;
+  username: string;
+  memberId: number;
+  /** Token that the audio and video links present to attach to this session. */
+  token: string;
+  serverTime: number;
+}
+
+export interface JoinResult {
+  meeting: MeetingInfo;
+  you: number;
+  members: MemberInfo[];
+  history: ChatMessage[];
+}
+
+/** Result type of every request type. */
+export interface RequestResults {
+  register: LoginResult;
+  login: LoginResult;
+  logout: Record<string, never>;
+  ping: { serverTime: number; clientTime?: number };
+  createMeeting: JoinResult;
+  joinMeeting: JoinResult;
+  leaveMeeting: Record<string, never>;
+  chat: ChatMessage;
+  recentMeetings: { meetings: Array<MeetingInfo & { lastJoinedAt: number }> };
+  setMediaState: Record<string, never>;
+  attach: { memberId: number; link: 'audio' | 'video' };
+}
+
+export type LeaveReason = 'left' | 'disconnected' | 'timeout' | 'logged-in-elsewhere';
+
+/** Payload of every server event. */
+export interface ServerEvents {
+  memberJoined: MemberInfo;
+  memberLeft: { memberId: number; userId: number; username: string; reason: LeaveReason };
+  hostChanged: { memberId: number; userId: number; username: string };
+  mediaState: { memberId: number; audio: boolean; video: boolean };
+  chat: ChatMessage;
+  /** The session is over (logged in elsewhere, heartbeat timeout); the link closes next. */
+  kicked: { code: ErrorCodeValue; message: string };
+}
+export type ServerEventName = keyof ServerEvents;
+
+export interface ErrorBody {
+  code: ErrorCodeValue;
+  message: string;
+}
+
+export const RequestEnvelope = z.strictObject({
+  id: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  type: z.string().max(64),
+  data: z.unknown().optional(),
+});
+export type RequestEnvelopeT = z.infer<typeof RequestEnvelope>;
+
+const ServerMessage = z.union([
+  z.object({ id: z.number(), ok: z.literal(true), data: z.unknown() }),
+  z.object({
+    id: z.number(),
+    ok: z.literal(false),
+    error: z.object({ code: z.string(), message: z.string() }),
+  }),
+  z.object({ event: z.string(), data: z.unknown() }),
+]);
+export type ServerMessageT = z.infer<typeof ServerMessage>;
+
+/** Parses the JSON body of a CONTROL frame; throws DecodeError (ERR_BAD_FRAME / ERR_BAD_JSON). */
+export function decodeControlFrame(frame: Buffer): unknown {
+  if (frameType(frame) !== FrameType.CONTROL) {
+    throw new DecodeError(`expected a control frame, got type ${frameType(frame)}`, ErrorCode.UNEXPECTED_FRAME);
+  }
+  try {
+    return JSON.parse(framePayload(frame).toString('utf8')) as unknown;
+  } catch {
+    throw new DecodeError('control frame is not valid JSON', ErrorCode.BAD_JSON);
+  }
+}
+
+/** Validates a server message on the client side. */
+export function parseServerMessage(value: unknown): ServerMessageT {
+  const parsed = ServerMessage.safeParse(value);
+  if (!parsed.success) throw new DecodeError('malformed server message', ErrorCode.BAD_REQUEST);
+  return parsed.data;
+}
+
+export function encodeControl(message: object, maxFrameSize: number): Buffer {
+  return encodeFrame(FrameType.CONTROL, Buffer.from(JSON.stringify(message), 'utf8'), maxFrameSize);
+}
+
+/** A one-line description of a zod failure for error replies. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+    .join('; ');
+}

@@ -1,0 +1,121 @@
+import type { Knex } from 'knex';
+import { checkInteger, checkString, toNullableNumber, toNumber } from '../rows';
+
+/** A chat message as stored. */
+export interface StoredMessage {
+  id: number;
+  meetingId: string;
+  senderUserId: number;
+  senderName: string;
+  /** Set for a private message. */
+  recipientUserId: number | null;
+  /** Set when the message goes only to these users (and the sender). */
+  mentions: number[] | null;
+  text: string;
+  createdAt: number;
+}
+
+interface MessageRow {
+  id: number | string;
+  meeting_id: string;
+  sender_user_id: number | string;
+  sender_name: string;
+  recipient_user_id: number | string | null;
+  mentions: string | null;
+  text: string;
+  created_at: number | string;
+}
+
+function parseMentions(value: string | null): number[] | null {
+  if (value === null) return null;
+  const parsed: unknown = JSON.parse(value);
+  if (!Array.isArray(parsed)) throw new TypeError('Column messages.mentions is not a JSON array');
+  return parsed.map((id) => toNumber(id, 'messages.mentions'));
+}
+
+function fromRow(row: MessageRow): StoredMessage {
+  return {
+    id: toNumber(row.id, 'messages.id'),
+    meetingId: row.meeting_id,
+    senderUserId: toNumber(row.sender_user_id, 'messages.sender_user_id'),
+    senderName: row.sender_name,
+    recipientUserId: toNullableNumber(row.recipient_user_id, 'messages.recipient_user_id'),
+    mentions: parseMentions(row.mentions),
+    text: row.text,
+    createdAt: toNumber(row.created_at, 'messages.created_at'),
+  };
+}
+
+/** Chat history (`messages` table). */
+export class MessageRepository {
+  readonly #knex: Knex;
+
+  constructor(knex: Knex) {
+    this.#knex = knex;
+  }
+
+  /** Stores a message and returns it with its id. */
+  async insert(m: Omit<StoredMessage, 'id'>): Promise<StoredMessage> {
+    checkString(m.meetingId, 'meetingId', 16);
+    checkInteger(m.senderUserId, 'senderUserId');
+    checkString(m.senderName, 'senderName', 32);
+    if (m.recipientUserId !== null) checkInteger(m.recipientUserId, 'recipientUserId');
+    if (m.mentions !== null) {
+      if (!Array.isArray(m.mentions)) throw new TypeError('mentions must be an array or null');
+      m.mentions.forEach((id, i) => checkInteger(id, `mentions[${i}]`));
+    }
+    checkString(m.text, 'text', 4_000_000);
+    checkInteger(m.createdAt, 'createdAt');
+    const ids: number[] = await this.#knex('messages').insert({
+      meeting_id: m.meetingId,
+      sender_user_id: m.senderUserId,
+      sender_name: m.senderName,
+      recipient_user_id: m.recipientUserId,
+      // JSON.stringify of integers has no spaces: historyFor's LIKE patterns rely on that.
+      mentions: m.mentions === null ? null : JSON.stringify(m.mentions),
+      text: m.text,
+      created_at: m.createdAt,
+    });
+    return {
+      ...m,
+      id: toNumber(ids[0], 'messages.id'),
+      mentions: m.mentions === null ? null : [...m.mentions],
+    };
+  }
+
+  /**
+   * The newest `limit` messages of the meeting that `userId` may see, oldest first: room-wide ones
+   * plus those the user sent, received privately, or is mentioned in.
+   */
+  async historyFor(meetingId: string, userId: number, limit: number): Promise<StoredMessage[]> {
+    checkInteger(userId, 'userId');
+    checkInteger(limit, 'limit');
+    if (limit === 0) return [];
+    // `mentions` is a JSON array like [3,14,15]; these patterns match the id as a whole element.
+    const id = String(userId);
+    const rows = (await this.#knex('messages')
+      .where({ meeting_id: meetingId })
+      .andWhere((visible) => {
+        visible
+          .where((room) => room.whereNull('recipient_user_id').whereNull('mentions'))
+          .orWhere('sender_user_id', userId)
+          .orWhere('recipient_user_id', userId)
+          .orWhere('mentions', 'like', `[${id}]`)
+          .orWhere('mentions', 'like', `[${id},%`)
+          .orWhere('mentions', 'like', `%,${id},%`)
+          .orWhere('mentions', 'like', `%,${id}]`);
+      })
+      .orderBy('id', 'desc')
+      .limit(limit)) as MessageRow[];
+    return rows.reverse().map(fromRow);
+  }
+
+  /** Number of stored messages in the meeting (all recipients). */
+  async countForMeeting(meetingId: string): Promise<number> {
+    const row = (await this.#knex('messages')
+      .where({ meeting_id: meetingId })
+      .count({ n: '*' })
+      .first()) as { n: number | string } | undefined;
+    return row === undefined ? 0 : toNumber(row.n, 'count');
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * A logged-in client: its control link, its audio and video links once attached, and the room it is
+ * in. `close()` is idempotent and cascades to the links; the owner learns of it through '@close'.
+ */
+import type { FramedSocket } from '../common/FramedSocket';
+import type { LeaveReason, MemberInfo, ServerEventName, ServerEvents } from '../common/protocol';
+import { TypedEmitter } from '../common/TypedEmitter';
+import { Consumer } from './Consumer';
+import type { Room } from './Room';
+
+export type MemberEvents = {
+  '@close': [reason: LeaveReason];
+};
+
+export interface MemberOptions {
+  id: number;
+  userId: number;
+  username: string;
+  token: string;
+  control: FramedSocket;
+}
+
+export class Member extends TypedEmitter<MemberEvents> {
+  readonly id: number;
+  readonly userId: number;
+  readonly username: string;
+  readonly token: string;
+  readonly control: FramedSocket;
+  /** Cancels worker-pool work started for this member once it is gone. */
+  readonly abort = new AbortController();
+  audio: FramedSocket | null = null;
+  video: FramedSocket | null = null;
+  /** Outgoing relay queues of the attached media links. */
+  audioConsumer: Consumer | null = null;
+  videoConsumer: Consumer | null = null;
+  room: Room | null = null;
+  /** Database row of the current room membership (join/leave times). */
+  membershipRowId: number | null = null;
+  joinedAt = 0;
+  audioOn = true;
+  videoOn = true;
+  #closed = false;
+
+  constructor(options: MemberOptions) {
+    super();
+    this.id = options.id;
+    this.userId = options.userId;
+    this.username = options.username;
+    this.token = options.token;
+    this.control = options.control;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Attaches an audio or video link, replacing (and closing) an earlier one. */
+  attach(kind: 'audio' | 'video', link: FramedSocket): void {
+    const old = this[kind];
+    const consumer = new Consumer(kind, link);
+    this[kind] = link;
+    if (kind === 'audio') this.audioConsumer = consumer;
+    else this.videoConsumer = consumer;
+    if (old && old !== link) old.close('replaced by a new link');
+    link.once('close', () => {
+      if (this[kind] !== link) return;
+      this[kind] = null;
+      if (kind === 'audio') this.audioConsumer = null;
+      else this.videoConsumer = null;
+    });
+  }
+
+  info(isHost: boolean): MemberInfo {
+    return {
+      memberId: this.id,
+      userId: this.userId,
+      username: this.username,
+      isHost,
+      audio: this.audioOn,
+      video: this.videoOn,
+      joinedAt: this.joinedAt,
+    };
+  }
+
+  sendEvent<K extends ServerEventName>(event: K, data: ServerEvents[K]): void {
+    this.control.sendControl({ event, data });
+  }
+
+  /** Ends the session: closes media links (the control link only when `closeControl`). */
+  close(reason: LeaveReason, closeControl = false): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.abort.abort();
+    this.audio?.close(`member closed: ${reason}`);
+    this.video?.close(`member closed: ${reason}`);
+    if (closeControl) this.control.close(`member closed: ${reason}`);
+    this.safeEmit('@close', reason);
+  }
+}

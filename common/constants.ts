@@ -42,8 +42,6 @@ export const REQUEST_TIMEOUT_MS = 10_000;
 export const HEARTBEAT_INTERVAL_MS = 5_000;
 /** A control link silent for this long is dropped and its member leaves its meeting. */
 export const HEARTBEAT_TIMEOUT_MS = 15_000;
-/** A media link must attach (present its token) within this time after connecting. */
-export const ATTACH_TIMEOUT_MS = 5_000;
 /** Lifetime of a session token for attaching media links. */
 export const SESSION_TOKEN_TTL_MS = 12 * 60 * 60 * 1000;
 /** Bytes of randomness in a session token. */

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds every native module from source against Debian's libraries, without any download.
-# Finished builds are cached outside the clone, keyed by package version, Node ABI and a hash of this
-# script, in ${MEETING_NATIVE_CACHE:-~/.cache/meeting-native}; MEETING_NATIVE_CACHE=off disables it.
+# Finished builds are cached outside the clone, keyed by package version, Node ABI and the version of this
+# recipe, in ${MEETING_NATIVE_CACHE:-~/.cache/meeting-native}; MEETING_NATIVE_CACHE=off disables it.
 # A machine with no cache builds everything (about 10 minutes on 2 cores).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -10,7 +10,8 @@ log() { printf '\033[1m[native]\033[0m %s\n' "$*"; }
 
 CACHE="${MEETING_NATIVE_CACHE:-$HOME/.cache/meeting-native}"
 ABI=$(node -p 'process.versions.modules')
-SCRIPT_SUM=$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-12)
+# Bump when a build recipe below changes, so cached builds made by the old recipe are not reused.
+RECIPE=2
 JOBS=$(nproc)
 
 # Node's own headers: never let node-gyp or cmake-js download them.
@@ -26,7 +27,7 @@ version_of() { node -p "require('$ROOT/$1/package.json').version"; }
 native() {
   local name=$1 dir=$2 outputs=$3 build=$4 extra=${5:-}
   if [ -n "${MEETING_NATIVE_ONLY:-}" ] && [[ " $MEETING_NATIVE_ONLY " != *" $name "* ]]; then return; fi
-  local key="${name//\//+}@$(version_of "$dir")$extra-abi$ABI-$SCRIPT_SUM"
+  local key="${name//\//+}@$(version_of "$dir")$extra-abi$ABI-r$RECIPE"
   local tarball="$CACHE/$key.tar"
   # shellcheck disable=SC2086
   if (cd "$dir" && ls $outputs >/dev/null 2>&1) && [ -f "$dir/.meeting-built" ] && [ "$(cat "$dir/.meeting-built")" = "$key" ]; then

@@ -1,0 +1,168 @@
+/**
+ * The `meeting` command line: `meeting server …` runs the server, `meeting bot …` runs a headless
+ * participant built on the same client core as the desktop app.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { DEFAULT_HOST, DEFAULT_PORT } from '../common/constants';
+import { MeetingError } from '../common/errors';
+import { MeetingClient, parseServerAddress } from './MeetingClient';
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a non-negative number');
+  return n;
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a TCP port (0-65535)');
+  return n;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export interface BotOptions {
+  server: string;
+  user: string;
+  password: string;
+  register?: boolean;
+  create?: string;
+  join?: string;
+  roomPassword?: string;
+  say: string[];
+  to?: string;
+  sayAfter: number;
+  duration?: number;
+  json?: boolean;
+}
+
+/** Prints one line per event: JSON objects with --json, readable text otherwise. */
+function makePrinter(json: boolean): (event: string, data: Record<string, unknown>) => void {
+  return (event, data) => {
+    if (json) process.stdout.write(`${JSON.stringify({ event, time: new Date().toISOString(), ...data })}\n`);
+    else process.stdout.write(`[${new Date().toISOString().slice(11, 23)}] ${event} ${JSON.stringify(data)}\n`);
+  };
+}
+
+/** Runs a bot until its duration ends (or forever); resolves with the process exit code. */
+export async function runBot(options: BotOptions): Promise<number> {
+  const print = makePrinter(options.json === true);
+  if (!options.create && !options.join) throw new InvalidArgumentError('give --create NAME or --join ID');
+  const client = new MeetingClient(parseServerAddress(options.server));
+  client.on('memberJoined', (m) => print('member-joined', { memberId: m.memberId, username: m.username }));
+  client.on('memberLeft', (m) => print('member-left', { memberId: m.memberId, username: m.username, reason: m.reason }));
+  client.on('hostChanged', (m) => print('host-changed', { memberId: m.memberId, username: m.username }));
+  client.on('mediaState', (m) => print('media-state', { ...m }));
+  client.on('chat', (m) => print('chat', { from: m.from.username, to: m.to, mentions: m.mentions, text: m.text, id: m.id }));
+  client.on('protocolError', (e) => print('error', { ...e }));
+  let finish: (code: number) => void = () => undefined;
+  const finished = new Promise<number>((resolve) => (finish = resolve));
+  client.on('kicked', (k) => {
+    print('kicked', { code: k.code, message: k.message });
+    finish(3);
+  });
+  client.on('close', (reason) => {
+    print('disconnected', { reason });
+    finish(4);
+  });
+  try {
+    await client.connect();
+    const session = options.register
+      ? await client.register(options.user, options.password)
+      : await client.login(options.user, options.password);
+    print('logged-in', { userId: session.userId, username: session.username, memberId: session.memberId });
+    const joined = options.create
+      ? await client.createMeeting(options.create, options.roomPassword)
+      : await client.joinMeeting(options.join as string, options.roomPassword);
+    print('joined', {
+      meetingId: joined.meeting.id,
+      name: joined.meeting.name,
+      you: joined.you,
+      members: joined.members.map((m) => ({ memberId: m.memberId, username: m.username, isHost: m.isHost })),
+      history: joined.history.map((m) => ({ from: m.from.username, to: m.to, text: m.text })),
+    });
+    if (options.say.length > 0) {
+      await new Promise((r) => setTimeout(r, options.sayAfter * 1000));
+      for (const text of options.say) {
+        const stored = await client.say(text, options.to);
+        print('sent', { id: stored.id, to: stored.to, mentions: stored.mentions, text: stored.text });
+      }
+    }
+    const stop = (): void => finish(0);
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    const timer = options.duration !== undefined ? setTimeout(stop, options.duration * 1000) : null;
+    const code = await finished;
+    if (timer) clearTimeout(timer);
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    if (code === 0 && client.meeting) {
+      await client.leaveMeeting().catch(() => undefined);
+      print('left', {});
+    }
+    return code;
+  } catch (error) {
+    const e = error instanceof MeetingError ? error : new MeetingError('ERR_INTERNAL', String(error));
+    print('error', { code: e.code, message: e.message });
+    return 2;
+  } finally {
+    client.removeAllListeners('close');
+    await client.close();
+  }
+}
+
+export function buildProgram(): Command {
+  const program = new Command('meeting').description('Online meeting system: server, bot and desktop client');
+
+  program
+    .command('server')
+    .description('run the meeting server')
+    .option('--host <host>', 'address to listen on', DEFAULT_HOST)
+    .option('--port <port>', 'TCP port for all three links', port, DEFAULT_PORT)
+    .option('--db <url>', 'database URL (mysql://user:pass@host:port/db or sqlite:<file>); default: SQLite in --data')
+    .option('--data <dir>', 'folder for the SQLite database and the access log', 'data')
+    .action(async (opts: { host: string; port: number; db?: string; data: string }) => {
+      const { MeetingServer } = await import('../server/MeetingServer');
+      const server = new MeetingServer({ dbUrl: opts.db, dataDir: opts.data });
+      const address = await server.listen(opts.port, opts.host);
+      process.stdout.write(`meeting server listening on ${address.address}:${address.port}\n`);
+      const stop = (): void => {
+        server.logger.info('shutting down');
+        void server.close().then(() => process.exit(0));
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+
+  program
+    .command('bot')
+    .description('join a meeting as a headless participant and print its events')
+    .requiredOption('--server <host:port>', 'server address')
+    .requiredOption('--user <name>', 'username')
+    .requiredOption('--password <password>', 'password')
+    .option('--register', 'create the account first')
+    .option('--create <name>', 'create a meeting with this name')
+    .option('--join <id>', 'join the meeting with this id')
+    .option('--room-password <password>', 'meeting password')
+    .option('--say <text>', 'send a chat message (repeatable)', collect, [])
+    .option('--to <user>', 'send the --say messages privately to this member')
+    .option('--say-after <seconds>', 'wait this long after joining before sending', positiveNumber, 0)
+    .option('--duration <seconds>', 'leave after this many seconds (default: stay until interrupted)', positiveNumber)
+    .option('--json', 'print one JSON object per line for each event')
+    .action(async (opts: BotOptions) => {
+      process.exitCode = await runBot(opts);
+    });
+
+  return program;
+}
+
+if (require.main === module) {
+  buildProgram()
+    .parseAsync(process.argv)
+    .catch((error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    });
+}

@@ -155,6 +155,15 @@ export function buildProgram(): Command {
       process.exitCode = await runBot(opts);
     });
 
+  program
+    .command('client')
+    .description('open the desktop client')
+    .option('--server <host:port>', 'server address to prefill', `${DEFAULT_HOST}:${DEFAULT_PORT}`)
+    .action(async (opts: { server: string }) => {
+      const { runDesktopClient } = await import('./ui/main');
+      await runDesktopClient({ server: opts.server });
+    });
+
   return program;
 }
 

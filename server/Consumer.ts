@@ -5,6 +5,14 @@
  */
 import { AUDIO_FRAME_MS, RELAY_AUDIO_QUEUE_MS, RELAY_VIDEO_QUEUE_BYTES } from '../common/constants';
 import type { FramedSocket } from '../common/FramedSocket';
+import type { RelayProbe } from './Relay';
+
+/** Arrival stamp of one relayed frame; passed only while a RelayProbe is set (benchmarks). */
+export interface FrameTrace {
+  probe: RelayProbe;
+  /** `process.hrtime.bigint()` when the relay took the frame. */
+  receivedAt: bigint;
+}
 
 export class Consumer {
   readonly kind: 'audio' | 'video';
@@ -14,6 +22,7 @@ export class Consumer {
   /** Frames dropped because the receiver did not keep up. */
   dropped = 0;
   #waiting: Buffer | null = null;
+  #waitingTrace: FrameTrace | undefined = undefined;
 
   constructor(kind: 'audio' | 'video', socket: FramedSocket) {
     this.kind = kind;
@@ -26,7 +35,7 @@ export class Consumer {
     return this.socket.queuedBytes + (this.#waiting?.length ?? 0);
   }
 
-  push(frame: Buffer): void {
+  push(frame: Buffer, trace?: FrameTrace): void {
     if (this.socket.closed) return;
     if (this.kind === 'audio') {
       // About RELAY_AUDIO_QUEUE_MS of frames of this size; beyond that, late audio is useless.
@@ -36,23 +45,34 @@ export class Consumer {
       }
       this.socket.writeFrame(frame);
       this.sent++;
+      if (trace) this.#traced(trace);
       return;
     }
     if (this.socket.queuedBytes < RELAY_VIDEO_QUEUE_BYTES && this.#waiting === null) {
       this.socket.writeFrame(frame);
       this.sent++;
+      if (trace) this.#traced(trace);
       return;
     }
     // Backed up: keep only the newest frame for when the socket drains.
     if (this.#waiting !== null) this.dropped++;
     this.#waiting = frame;
+    this.#waitingTrace = trace;
   }
 
   #flush(): void {
     const frame = this.#waiting;
     if (frame === null) return;
+    const trace = this.#waitingTrace;
     this.#waiting = null;
+    this.#waitingTrace = undefined;
     this.socket.writeFrame(frame);
     this.sent++;
+    if (trace) this.#traced(trace);
+  }
+
+  /** Reports the time from the relay taking a frame to its write on this socket. */
+  #traced(trace: FrameTrace): void {
+    trace.probe.written(this.kind, Number(process.hrtime.bigint() - trace.receivedAt));
   }
 }

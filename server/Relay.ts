@@ -5,16 +5,29 @@
  */
 import { MediaKind } from '../common/constants';
 import { mediaKindOf, stampSender } from '../common/media';
+import type { FrameTrace } from './Consumer';
 import type { Member } from './Member';
 import type { Room } from './Room';
+
+/** Measurement hook (set by bench/relay.ts, unset in production): times every relayed write. */
+export interface RelayProbe {
+  /** A frame went out on one receiver's socket `ns` nanoseconds after the relay took it. */
+  written(kind: 'audio' | 'video', ns: number): void;
+}
 
 export class Relay {
   /** Frames received from senders and forwarded (once per frame, not per receiver). */
   framesIn = 0;
   /** Frames that arrived on the wrong kind of link and were ignored. */
   rejected = 0;
+  /** When set, each frame is stamped on arrival and every write to a receiver is reported. */
+  probe: RelayProbe | null = null;
 
   forward(room: Room, from: Member, link: 'audio' | 'video', frame: Buffer): void {
+    // One stamp per frame, shared by all its receivers; nothing is allocated without a probe.
+    const trace: FrameTrace | undefined = this.probe
+      ? { probe: this.probe, receivedAt: process.hrtime.bigint() }
+      : undefined;
     const expected = link === 'audio' ? MediaKind.AUDIO : MediaKind.VIDEO;
     if (mediaKindOf(frame) !== expected) {
       this.rejected++;
@@ -25,7 +38,7 @@ export class Relay {
     for (const member of room.members()) {
       if (member === from) continue;
       const consumer = link === 'audio' ? member.audioConsumer : member.videoConsumer;
-      consumer?.push(frame);
+      consumer?.push(frame, trace);
     }
   }
 }

@@ -9,6 +9,7 @@
  * playback still work.
  */
 import Module from 'node:module';
+import path from 'node:path';
 import type * as Naudiodon from 'naudiodon';
 
 export type PortAudio = typeof Naudiodon;
@@ -18,7 +19,7 @@ let loaded: PortAudio | undefined;
 function stubSegfaultHandler(): void {
   let resolved: string;
   try {
-    resolved = require.resolve('segfault-handler', { paths: [require.resolve('naudiodon')] });
+    resolved = require.resolve('segfault-handler', { paths: [path.dirname(require.resolve('naudiodon'))] });
   } catch {
     return; // not installed at all: naudiodon's own require will report it
   }

@@ -1,0 +1,47 @@
+/**
+ * Loads NodeGui on plain Node. NodeGui's addon expects three symbols from the qode executable; the
+ * project's qode shim (native/qode-shim) defines them and must be loaded with RTLD_GLOBAL first.
+ * Qt's events are then pumped from a Node timer. Under the stock `qode` launcher (which has the
+ * symbols and runs Qt's loop itself) the shim and the pump are skipped.
+ */
+import os from 'node:os';
+import path from 'node:path';
+
+type NodeGui = typeof import('@nodegui/nodegui');
+
+/** Interval of the Qt event pump: input latency is at most this; idle CPU stays low. */
+export const QT_PUMP_INTERVAL_MS = 8;
+
+let loaded: NodeGui | null = null;
+let pump: NodeJS.Timeout | null = null;
+
+/** True when running inside the stock qode executable. */
+export function underQode(): boolean {
+  return typeof (process.versions as Record<string, string | undefined>).qode === 'string';
+}
+
+/** Loads the shim (on plain Node) and NodeGui, and starts the event pump. */
+export function loadNodeGui(): NodeGui {
+  if (loaded) return loaded;
+  if (!underQode()) {
+    const shim = path.join(__dirname, '..', '..', '..', 'native', 'qode-shim', 'build', 'Release', 'qode_shim.node');
+    const module = { exports: {} };
+    process.dlopen(module, shim, os.constants.dlopen.RTLD_NOW | os.constants.dlopen.RTLD_GLOBAL);
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  loaded = require('@nodegui/nodegui') as NodeGui;
+  if (!underQode()) startPump(loaded);
+  return loaded;
+}
+
+function startPump(qt: NodeGui): void {
+  const app = qt.QApplication.instance();
+  app.setQuitOnLastWindowClosed(false);
+  pump = setInterval(() => app.processEvents(), QT_PUMP_INTERVAL_MS);
+}
+
+/** Stops the event pump so the process can exit. */
+export function stopNodeGui(): void {
+  if (pump) clearInterval(pump);
+  pump = null;
+}

@@ -5,7 +5,23 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../common/constants';
 import { MeetingError } from '../common/errors';
+import fs from 'node:fs';
+import path from 'node:path';
 import { MeetingClient, parseServerAddress } from './MeetingClient';
+import type { MediaSession, MediaSessionOptions } from './media/MediaSession';
+
+/** `none`, `testpattern`, a camera index, or a video file. */
+export function parseVideoSpec(value: string): NonNullable<MediaSessionOptions['video']> {
+  if (value === 'none' || value === 'testpattern') return value;
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
+
+/** `none`, `tone`, `default`, a PortAudio device id, or a WAV file. */
+export function parseAudioSpec(value: string): NonNullable<MediaSessionOptions['audio']> {
+  if (value === 'none' || value === 'tone') return value;
+  if (value === 'default') return -1;
+  return /^-?\d+$/.test(value) ? Number(value) : value;
+}
 
 function positiveNumber(value: string): number {
   const n = Number(value);
@@ -36,6 +52,13 @@ export interface BotOptions {
   sayAfter: number;
   duration?: number;
   json?: boolean;
+  video: string;
+  audio: string;
+  speaker?: string;
+  recordAudio?: string;
+  recordVideo?: string;
+  stats?: boolean;
+  fps?: number;
 }
 
 /** Prints one line per event: JSON objects with --json, readable text otherwise. */
@@ -83,6 +106,7 @@ export async function runBot(options: BotOptions): Promise<number> {
       members: joined.members.map((m) => ({ memberId: m.memberId, username: m.username, isHost: m.isHost })),
       history: joined.history.map((m) => ({ from: m.from.username, to: m.to, text: m.text })),
     });
+    const media = await startMedia(client, options, print);
     if (options.say.length > 0) {
       await new Promise((r) => setTimeout(r, options.sayAfter * 1000));
       for (const text of options.say) {
@@ -96,6 +120,8 @@ export async function runBot(options: BotOptions): Promise<number> {
     const timer = options.duration !== undefined ? setTimeout(stop, options.duration * 1000) : null;
     const code = await finished;
     if (timer) clearTimeout(timer);
+    await media?.stop();
+    if (options.stats && media) print('stats', { ...media.stats() });
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     if (code === 0 && client.meeting) {
@@ -111,6 +137,41 @@ export async function runBot(options: BotOptions): Promise<number> {
     client.removeAllListeners('close');
     await client.close();
   }
+}
+
+/** Starts the media pipeline when the bot sends or records anything. */
+async function startMedia(
+  client: MeetingClient,
+  options: BotOptions,
+  print: (event: string, data: Record<string, unknown>) => void,
+): Promise<MediaSession | null> {
+  const speaker = options.recordAudio ?? (options.speaker ? parseAudioSpec(options.speaker) : 'none');
+  const wanted = options.video !== 'none' || options.audio !== 'none' || speaker !== 'none' || options.recordVideo || options.stats;
+  if (!wanted) return null;
+  const { MediaSession } = await import('./media/MediaSession');
+  const media = new MediaSession(client, {
+    video: parseVideoSpec(options.video),
+    audio: parseAudioSpec(options.audio),
+    speaker: speaker === 'none' ? 'none' : speaker,
+    ...(options.fps ? { fps: options.fps } : {}),
+  });
+  media.on('error', (e) => print('error', { code: 'ERR_MEDIA', message: e.message }));
+  media.on('activeSpeaker', (memberId) => print('active-speaker', { memberId }));
+  if (options.recordVideo) {
+    const dir = options.recordVideo;
+    fs.mkdirSync(dir, { recursive: true });
+    media.on('video', (f) => {
+      const name = `${f.memberId}-${f.source}-${String(f.sequence).padStart(6, '0')}.jpg`;
+      fs.writeFile(path.join(dir, name), f.jpeg, () => undefined);
+    });
+  }
+  await media.start();
+  if (options.stats) {
+    const timer = setInterval(() => print('stats', { ...media.stats() }), 1000);
+    timer.unref();
+    client.once('close', () => clearInterval(timer));
+  }
+  return media;
 }
 
 export function buildProgram(): Command {
@@ -151,6 +212,13 @@ export function buildProgram(): Command {
     .option('--say-after <seconds>', 'wait this long after joining before sending', positiveNumber, 0)
     .option('--duration <seconds>', 'leave after this many seconds (default: stay until interrupted)', positiveNumber)
     .option('--json', 'print one JSON object per line for each event')
+    .option('--video <source>', 'camera: none, testpattern, a video FILE or a DEVICE_INDEX', 'none')
+    .option('--audio <source>', 'microphone: none, tone, a FILE.wav, default or a PortAudio DEVICE id', 'none')
+    .option('--speaker <device>', 'play received audio on default or a PortAudio DEVICE id')
+    .option('--fps <n>', 'camera frame rate', positiveNumber)
+    .option('--record-audio <out.wav>', 'write the received (mixed) audio to a WAV file')
+    .option('--record-video <dir>', 'write received video frames as JPEG files')
+    .option('--stats', 'print media statistics every second')
     .action(async (opts: BotOptions) => {
       process.exitCode = await runBot(opts);
     });

@@ -74,6 +74,9 @@ export interface MediaStats {
   /** Median video age at arrival and audio capture-to-playout (ms), null before any sample. */
   videoLatencyMs: number | null;
   audioLatencyMs: number | null;
+  /** 99th percentiles of the same (ms). */
+  videoLatencyP99Ms: number | null;
+  audioLatencyP99Ms: number | null;
   /** Deepest jitter buffer (ms). */
   jitterDepthMs: number;
   activeSpeaker: number | null;
@@ -99,10 +102,10 @@ interface Speaker {
 
 const CAPTURE_RING = 1024;
 
-/** Keeps the last `size` samples and answers their median. */
+/** Keeps the last `size` samples and answers percentiles of them. */
 class Window {
   readonly #values: number[] = [];
-  constructor(readonly size = 200) {}
+  constructor(readonly size = 1000) {}
   add(v: number): void {
     this.#values.push(v);
     if (this.#values.length > this.size) this.#values.shift();
@@ -213,6 +216,8 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
       concealed,
       videoLatencyMs: this.#videoAge.percentile(50),
       audioLatencyMs: this.#audioLatency.percentile(50),
+      videoLatencyP99Ms: this.#videoAge.percentile(99),
+      audioLatencyP99Ms: this.#audioLatency.percentile(99),
       jitterDepthMs: depth,
       activeSpeaker: this.#activeSpeaker.current,
     };

@@ -83,6 +83,16 @@ export const VIDEO_DEFAULT_JPEG_QUALITY = 70;
 /** Receivers drop video frames older than this (the original project's rule). */
 export const VIDEO_MAX_AGE_MS = 200;
 
+/** Voice activity: speech lasts this long after the last loud frame (ms). */
+export const VAD_HANGOVER_MS = 300;
+/** Hysteresis of the active-speaker choice (ms). */
+export const ACTIVE_SPEAKER_HOLD_MS = 300;
+/** Bounds of the jitter buffer's adaptive target depth (ms). */
+export const JITTER_MIN_DEPTH_MS = 20;
+export const JITTER_MAX_DEPTH_MS = 200;
+/** Audio a playback device may have waiting before new frames are dropped (ms). */
+export const AUDIO_PLAYBACK_MAX_QUEUE_MS = 200;
+
 // ---- relay -----------------------------------------------------------------------------------
 /** Bytes of video a receiver's socket may have queued before further video frames are dropped. */
 export const RELAY_VIDEO_QUEUE_BYTES = 512 * 1024;

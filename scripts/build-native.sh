@@ -91,6 +91,7 @@ build_nodegui() {
 }
 
 native better-sqlite3 node_modules/better-sqlite3 'build/Release/better_sqlite3.node' build_plain
+native segfault-handler node_modules/segfault-handler 'build/Release/segfault-handler.node' build_plain
 native naudiodon node_modules/naudiodon 'build/Release/naudiodon.node build/Release/libportaudio.so.2' build_naudiodon
 native @discordjs/opus node_modules/@discordjs/opus 'prebuild' build_opus
 native qode-shim native/qode-shim 'build/Release/qode_shim.node' build_plain "-$(cat native/qode-shim/*.cc native/qode-shim/binding.gyp | sha256sum | cut -c1-12)"

@@ -1,3 +1,4 @@
+import { ACTIVE_SPEAKER_HOLD_MS } from '../../common/constants';
 /**
  * Picks the member who is speaking from per-speaker levels given every mixer tick, with hysteresis
  * so the highlight does not flicker: a new speaker takes over only after being the loudest for
@@ -23,6 +24,7 @@ export type ActiveSpeakerEvents = {
   activeSpeaker: [memberId: number | null];
 };
 
+
 export class ActiveSpeaker extends TypedEmitter<ActiveSpeakerEvents> {
   readonly #holdMs: number;
   readonly #threshold: number;
@@ -32,9 +34,10 @@ export class ActiveSpeaker extends TypedEmitter<ActiveSpeakerEvents> {
   #candidate: number | null = null;
   #candidateSince = 0;
 
+  /** A detector with `holdMs` of hysteresis. */
   constructor(options: ActiveSpeakerOptions = {}) {
     super();
-    this.#holdMs = options.holdMs ?? 300;
+    this.#holdMs = options.holdMs ?? ACTIVE_SPEAKER_HOLD_MS;
     this.#threshold = options.thresholdDbfs ?? -50;
     this.#now = options.now ?? nowMs;
     if (!(this.#holdMs >= 0)) throw new TypeError(`holdMs must be >= 0, got ${this.#holdMs}`);

@@ -9,7 +9,7 @@
 import type { Writable } from 'node:stream';
 import type { IoStreamWrite } from 'naudiodon';
 import { TypedEmitter } from '../../common/TypedEmitter';
-import { AUDIO_CHANNELS, AUDIO_FRAME_MS, AUDIO_FRAME_SAMPLES, AUDIO_SAMPLE_RATE } from '../../common/constants';
+import { AUDIO_CHANNELS, AUDIO_FRAME_MS, AUDIO_FRAME_SAMPLES, AUDIO_PLAYBACK_MAX_QUEUE_MS, AUDIO_SAMPLE_RATE } from '../../common/constants';
 import { MediaError, MediaErrorCode, describeThrown } from './errors';
 import { AudioFrame } from './frames';
 import { portAudio } from './portaudio';
@@ -32,6 +32,7 @@ export type AudioSinkEvents = {
   error: [error: Error];
 };
 
+
 /** 20 ms blocks naudiodon queues natively; the rest waits in the Writable (and counts toward maxQueueMs). */
 const NATIVE_QUEUE_BLOCKS = 4;
 const BYTES_PER_MS = (AUDIO_SAMPLE_RATE * AUDIO_CHANNELS * 2) / 1000;
@@ -46,19 +47,31 @@ export class AudioSink extends TypedEmitter<AudioSinkEvents> {
   #written = 0;
   #dropped = 0;
 
-  private constructor(description: string, wav: WavWriter | null, stream: IoStreamWrite | null, options: AudioSinkOptions) {
+  private constructor(
+    description: string,
+    wav: WavWriter | null,
+    stream: IoStreamWrite | null,
+    options: AudioSinkOptions,
+  ) {
     super();
     this.#description = description;
     this.#wav = wav;
     this.#stream = stream;
-    const maxQueueMs = options.maxQueueMs ?? 200;
-    if (!(maxQueueMs >= AUDIO_FRAME_MS)) throw new TypeError(`maxQueueMs must be >= ${AUDIO_FRAME_MS}, got ${maxQueueMs}`);
-    this.#maxQueueBytes = Math.max(0, maxQueueMs - NATIVE_QUEUE_BLOCKS * AUDIO_FRAME_MS) * BYTES_PER_MS;
+    const maxQueueMs = options.maxQueueMs ?? AUDIO_PLAYBACK_MAX_QUEUE_MS;
+    if (!(maxQueueMs >= AUDIO_FRAME_MS))
+      throw new TypeError(`maxQueueMs must be >= ${AUDIO_FRAME_MS}, got ${maxQueueMs}`);
+    this.#maxQueueBytes =
+      Math.max(0, maxQueueMs - NATIVE_QUEUE_BLOCKS * AUDIO_FRAME_MS) * BYTES_PER_MS;
     this.#drainTimeoutMs = options.drainTimeoutMs ?? 3000;
     stream?.on('error', (error: Error) => {
       if (this.#closing) return;
       void this.close();
-      this.safeEmit('error', new MediaError(MediaErrorCode.PLAYBACK_FAILED, `${description}: ${error.message}`, { cause: error }));
+      this.safeEmit(
+        'error',
+        new MediaError(MediaErrorCode.PLAYBACK_FAILED, `${description}: ${error.message}`, {
+          cause: error,
+        }),
+      );
     });
   }
 
@@ -69,19 +82,28 @@ export class AudioSink extends TypedEmitter<AudioSinkEvents> {
       try {
         wav = new WavWriter(spec, AUDIO_SAMPLE_RATE, AUDIO_CHANNELS);
       } catch (error) {
-        throw new MediaError(MediaErrorCode.OPEN_FAILED, `cannot create ${spec}: ${describeThrown(error)}`, { cause: error });
+        throw new MediaError(
+          MediaErrorCode.OPEN_FAILED,
+          `cannot create ${spec}: ${describeThrown(error)}`,
+          { cause: error },
+        );
       }
       return new AudioSink(spec, wav, null, options);
     }
     if (typeof spec !== 'number' || !Number.isInteger(spec) || spec < -1) {
-      throw new TypeError(`AudioSink spec must be a device id >= -1 or a WAV file path, got ${String(spec)}`);
+      throw new TypeError(
+        `AudioSink spec must be a device id >= -1 or a WAV file path, got ${String(spec)}`,
+      );
     }
     const description = spec === -1 ? 'default output device' : `output device ${spec}`;
     const pa = portAudio();
     if (spec >= 0) {
       const device = pa.getDevices().find((d) => d.id === spec);
       if (!device || device.maxOutputChannels < 1) {
-        throw new MediaError(MediaErrorCode.OPEN_FAILED, `audio output device ${spec} does not exist or has no output channels`);
+        throw new MediaError(
+          MediaErrorCode.OPEN_FAILED,
+          `audio output device ${spec} does not exist or has no output channels`,
+        );
       }
     }
     let stream: IoStreamWrite;
@@ -99,7 +121,11 @@ export class AudioSink extends TypedEmitter<AudioSinkEvents> {
       });
       stream.start();
     } catch (error) {
-      throw new MediaError(MediaErrorCode.OPEN_FAILED, `cannot open ${description}: ${describeThrown(error)}`, { cause: error });
+      throw new MediaError(
+        MediaErrorCode.OPEN_FAILED,
+        `cannot open ${description}: ${describeThrown(error)}`,
+        { cause: error },
+      );
     }
     return new AudioSink(description, null, stream, options);
   }
@@ -121,12 +147,19 @@ export class AudioSink extends TypedEmitter<AudioSinkEvents> {
 
   /** Queues one frame (960 mono samples, or any whole number of samples); false when it was dropped. */
   write(frame: Int16Array | AudioFrame): boolean {
-    if (this.#closing) throw new MediaError(MediaErrorCode.CLOSED, `audio sink ${this.#description} is closed`);
+    if (this.#closing)
+      throw new MediaError(MediaErrorCode.CLOSED, `audio sink ${this.#description} is closed`);
     const samples = frame instanceof AudioFrame ? frame.data : frame;
-    if (frame instanceof AudioFrame && (frame.sampleRate !== AUDIO_SAMPLE_RATE || frame.channels !== AUDIO_CHANNELS)) {
-      throw new TypeError(`AudioSink takes ${AUDIO_SAMPLE_RATE} Hz mono frames, got ${frame.sampleRate} Hz x${frame.channels}`);
+    if (
+      frame instanceof AudioFrame &&
+      (frame.sampleRate !== AUDIO_SAMPLE_RATE || frame.channels !== AUDIO_CHANNELS)
+    ) {
+      throw new TypeError(
+        `AudioSink takes ${AUDIO_SAMPLE_RATE} Hz mono frames, got ${frame.sampleRate} Hz x${frame.channels}`,
+      );
     }
-    if (!(samples instanceof Int16Array)) throw new TypeError('AudioSink write takes an Int16Array or an AudioFrame');
+    if (!(samples instanceof Int16Array))
+      throw new TypeError('AudioSink write takes an Int16Array or an AudioFrame');
     if (this.#wav) {
       this.#wav.write(samples);
       this.#written++;

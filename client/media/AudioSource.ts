@@ -8,14 +8,20 @@
  * naudiodon's default 16 KB reads would add 170 ms of latency) and re-chunked into exact 960-sample
  * frames whatever sizes arrive. Every frame is a new array, so consumers may keep it.
  */
+import type { IoStreamRead } from 'naudiodon';
 import { TypedEmitter } from '../../common/TypedEmitter';
 import { nowMs } from '../../common/clock';
-import { AUDIO_CHANNELS, AUDIO_FRAME_MS, AUDIO_FRAME_SAMPLES, AUDIO_SAMPLE_RATE } from '../../common/constants';
+import {
+  AUDIO_CHANNELS,
+  AUDIO_FRAME_MS,
+  AUDIO_FRAME_SAMPLES,
+  AUDIO_SAMPLE_RATE,
+} from '../../common/constants';
 import { MediaError, MediaErrorCode, describeThrown } from './errors';
 import { FrameQueue } from './FrameQueue';
 import { AudioFrame } from './frames';
 import { Pacer } from './Pacer';
-import type { IoStreamRead } from 'naudiodon';
+import { PcmChunker } from './PcmChunker';
 import { portAudio } from './portaudio';
 import { ToneGenerator, type ToneOptions } from './ToneGenerator';
 import { readWavFile } from './wav';
@@ -56,10 +62,11 @@ export class AudioSource extends TypedEmitter<AudioSourceEvents> {
   readonly #deviceId: number;
   readonly #maxQueue: number;
   #stream: DeviceStream | null = null;
-  /** Device re-chunking: the frame being filled, its fill level, and an odd byte carried over. */
-  #pending = new Int16Array(AUDIO_FRAME_SAMPLES);
-  #pendingFill = 0;
-  #carry = -1;
+  /** Device bytes arrive in any sizes; this cuts them into exact 960-sample frames. */
+  readonly #chunker = new PcmChunker(AUDIO_FRAME_SAMPLES, (frame) => {
+    // the frame's first sample was captured about one frame ago
+    this.#deliver(frame, nowMs() - AUDIO_FRAME_MS);
+  });
   #started = false;
   #stopping: Promise<void> | null = null;
   #frames = 0;
@@ -77,7 +84,9 @@ export class AudioSource extends TypedEmitter<AudioSourceEvents> {
     this.#generate = generate;
     this.#deviceId = deviceId;
     this.#maxQueue = maxQueue;
-    this.#pacer = generate ? new Pacer(AUDIO_FRAME_MS, this.#tick, { maxCatchUp: MAX_CATCH_UP_FRAMES }) : null;
+    this.#pacer = generate
+      ? new Pacer(AUDIO_FRAME_MS, this.#tick, { maxCatchUp: MAX_CATCH_UP_FRAMES })
+      : null;
   }
 
   /**
@@ -86,22 +95,43 @@ export class AudioSource extends TypedEmitter<AudioSourceEvents> {
    */
   static open(spec: AudioSourceSpec, options: AudioSourceOptions = {}): AudioSource {
     const maxQueue = options.maxQueue ?? 16;
-    if (!Number.isInteger(maxQueue) || maxQueue < 2) throw new TypeError(`maxQueue must be an integer >= 2, got ${maxQueue}`);
+    if (!Number.isInteger(maxQueue) || maxQueue < 2)
+      throw new TypeError(`maxQueue must be an integer >= 2, got ${maxQueue}`);
     if (spec === 'tone') {
       const tone = new ToneGenerator({ ...options, sampleRate: AUDIO_SAMPLE_RATE });
-      return new AudioSource('tone', `tone ${options.frequency ?? 440} Hz`, (out) => (tone.fill(out), true), -1, maxQueue);
+      return new AudioSource(
+        'tone',
+        `tone ${options.frequency ?? 440} Hz`,
+        (out) => (tone.fill(out), true),
+        -1,
+        maxQueue,
+      );
     }
-    if (typeof spec === 'string') return AudioSource.#openFile(spec, options.loop ?? true, maxQueue);
+    if (typeof spec === 'string')
+      return AudioSource.#openFile(spec, options.loop ?? true, maxQueue);
     if (typeof spec === 'number' && Number.isInteger(spec) && spec >= -1) {
       if (spec >= 0) {
-        const device = portAudio().getDevices().find((d) => d.id === spec);
+        const device = portAudio()
+          .getDevices()
+          .find((d) => d.id === spec);
         if (!device || device.maxInputChannels < 1) {
-          throw new MediaError(MediaErrorCode.OPEN_FAILED, `audio input device ${spec} does not exist or has no input channels`);
+          throw new MediaError(
+            MediaErrorCode.OPEN_FAILED,
+            `audio input device ${spec} does not exist or has no input channels`,
+          );
         }
       }
-      return new AudioSource('device', spec === -1 ? 'default input device' : `input device ${spec}`, null, spec, maxQueue);
+      return new AudioSource(
+        'device',
+        spec === -1 ? 'default input device' : `input device ${spec}`,
+        null,
+        spec,
+        maxQueue,
+      );
     }
-    throw new TypeError(`AudioSource spec must be 'tone', a WAV file path or a device id >= -1, got ${String(spec)}`);
+    throw new TypeError(
+      `AudioSource spec must be 'tone', a WAV file path or a device id >= -1, got ${String(spec)}`,
+    );
   }
 
   static #openFile(path: string, loop: boolean, maxQueue: number): AudioSource {
@@ -113,7 +143,8 @@ export class AudioSource extends TypedEmitter<AudioSourceEvents> {
           `(convert it: sox ${path} -r ${AUDIO_SAMPLE_RATE} -c 1 -b 16 out.wav)`,
       );
     }
-    if (wav.samples.length === 0) throw new MediaError(MediaErrorCode.BAD_WAV, `${path} holds no samples`);
+    if (wav.samples.length === 0)
+      throw new MediaError(MediaErrorCode.BAD_WAV, `${path} holds no samples`);
     const samples = wav.samples;
     let position = 0;
     const generate: Generator = (out) => {
@@ -157,7 +188,8 @@ export class AudioSource extends TypedEmitter<AudioSourceEvents> {
 
   /** Starts delivering 'frame' events; a device is opened here (throws MediaError when it cannot be). */
   start(): void {
-    if (this.#stopping) throw new MediaError(MediaErrorCode.CLOSED, `audio source ${this.#description} was stopped`);
+    if (this.#stopping)
+      throw new MediaError(MediaErrorCode.CLOSED, `audio source ${this.#description} was stopped`);
     if (this.#started) return;
     this.#started = true;
     if (this.#pacer) {
@@ -227,46 +259,31 @@ export class AudioSource extends TypedEmitter<AudioSourceEvents> {
       stream.start();
     } catch (error) {
       this.#stopping = Promise.resolve();
-      throw new MediaError(MediaErrorCode.OPEN_FAILED, `cannot open ${this.#description}: ${describeThrown(error)}`, {
-        cause: error,
-      });
+      throw new MediaError(
+        MediaErrorCode.OPEN_FAILED,
+        `cannot open ${this.#description}: ${describeThrown(error)}`,
+        {
+          cause: error,
+        },
+      );
     }
     this.#stream = stream;
     stream.on('readable', () => {
       let chunk: Buffer | string | null;
       while (this.#stream === stream && (chunk = stream.read()) !== null) {
-        if (typeof chunk !== 'string') this.#rechunk(chunk);
+        if (typeof chunk !== 'string') this.#chunker.push(chunk);
       }
     });
     stream.on('error', (error: Error) => {
       if (this.#stream !== stream) return;
       void this.stop();
-      this.safeEmit('error', new MediaError(MediaErrorCode.CAPTURE_FAILED, `${this.#description}: ${error.message}`, { cause: error }));
+      this.safeEmit(
+        'error',
+        new MediaError(MediaErrorCode.CAPTURE_FAILED, `${this.#description}: ${error.message}`, {
+          cause: error,
+        }),
+      );
     });
-  }
-
-  /** Cuts device bytes (any sizes, even odd) into exact 960-sample frames. */
-  #rechunk(chunk: Buffer): void {
-    let i = 0;
-    if (this.#carry >= 0 && chunk.length > 0) {
-      this.#push(((this.#carry | (chunk[0] << 8)) << 16) >> 16);
-      this.#carry = -1;
-      i = 1;
-    }
-    const end = i + ((chunk.length - i) & ~1);
-    for (; i < end; i += 2) this.#push(chunk.readInt16LE(i));
-    if (i < chunk.length) this.#carry = chunk[i];
-  }
-
-  #push(sample: number): void {
-    this.#pending[this.#pendingFill++] = sample;
-    if (this.#pendingFill === AUDIO_FRAME_SAMPLES) {
-      const frame = this.#pending;
-      this.#pending = new Int16Array(AUDIO_FRAME_SAMPLES);
-      this.#pendingFill = 0;
-      // the frame's first sample was captured about one frame ago
-      this.#deliver(frame, nowMs() - AUDIO_FRAME_MS);
-    }
   }
 }
 

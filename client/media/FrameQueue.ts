@@ -12,7 +12,8 @@ export class FrameQueue<T> implements AsyncIterableIterator<T> {
 
   /** `onReturn` runs once when the queue ends (consumer `break`, `return()` or `end()`). */
   constructor(capacity: number, onReturn: () => void = () => {}) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new TypeError(`capacity must be a positive integer, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new TypeError(`capacity must be a positive integer, got ${capacity}`);
     this.#capacity = capacity;
     this.#onReturn = onReturn;
   }
@@ -60,7 +61,8 @@ export class FrameQueue<T> implements AsyncIterableIterator<T> {
     const item = this.#items.shift();
     if (item !== undefined) return Promise.resolve({ value: item, done: false });
     if (this.#ended) return Promise.resolve({ value: undefined, done: true });
-    if (this.#waiter) return Promise.reject(new Error('FrameQueue supports one pending next() at a time'));
+    if (this.#waiter)
+      return Promise.reject(new Error('FrameQueue supports one pending next() at a time'));
     return new Promise((resolve) => {
       this.#waiter = resolve;
     });

@@ -10,14 +10,15 @@
  *   returns a null payload (the caller conceals it). Below the target, and when the buffer is empty
  *   (an underrun), the frame is waited for instead, which adds one frame of delay: that is how depth
  *   grows under jitter without a separate stretch step.
- * - Depth more than 2 frames above the target is reduced by dropping one frame at most every 200 ms.
+ * - When the depth, averaged over the last ~10 ticks, exceeds the target by more than a frame, one
+ *   frame is dropped, at most every 200 ms, until it does not.
  * - Packets older than the playout point are late (dropped, counted); duplicates are dropped too.
  * - After 100 ms of underrun the talk spurt is over (the speaker stopped sending); the next packet,
  *   or any packet flagged as a talk-spurt start while the buffer is empty, starts a new spurt.
  *
  * Sequence numbers are unsigned 32-bit and may wrap.
  */
-import { AUDIO_FRAME_MS } from '../../common/constants';
+import { AUDIO_FRAME_MS, JITTER_MAX_DEPTH_MS, JITTER_MIN_DEPTH_MS } from '../../common/constants';
 import { nowMs } from '../../common/clock';
 
 /** Options of a `JitterBuffer`. */
@@ -71,6 +72,7 @@ export interface JitterBufferCounters {
   spurts: number;
 }
 
+
 /** Slots of the ring (frames); must be a power of two and hold well over `maxDepthMs`. */
 const CAPACITY = 64;
 /** Pops between two depth-reducing frame drops (200 ms). */
@@ -78,6 +80,8 @@ const ACCELERATE_INTERVAL = 10;
 /** Packets needed before the measured jitter replaces `initialDepthMs`. */
 const MIN_SAMPLES = 10;
 const JITTER_PERCENTILE = 0.95;
+/** Weight of the newest depth in the running average that decides frame drops. */
+const DEPTH_SMOOTHING = 0.1;
 
 /** Signed distance a - b between two u32 sequence numbers. */
 function seqDiff(a: number, b: number): number {
@@ -106,6 +110,7 @@ export class JitterBuffer<T = Buffer> {
   #spurtArrival = 0;
   #underrun = 0;
   #sinceAccelerate = 0;
+  #avgDepth = 0;
   readonly #counters: JitterBufferCounters = {
     received: 0,
     played: 0,
@@ -117,19 +122,24 @@ export class JitterBuffer<T = Buffer> {
     spurts: 0,
   };
 
+  /** An empty buffer for one speaker. */
   constructor(options: JitterBufferOptions = {}) {
     this.#frameMs = options.frameMs ?? AUDIO_FRAME_MS;
-    this.#minDepth = options.minDepthMs ?? 20;
-    this.#maxDepth = options.maxDepthMs ?? 200;
+    this.#minDepth = options.minDepthMs ?? JITTER_MIN_DEPTH_MS;
+    this.#maxDepth = options.maxDepthMs ?? JITTER_MAX_DEPTH_MS;
     this.#initialDepth = options.initialDepthMs ?? 40;
     this.#maxUnderrun = options.maxUnderrunFrames ?? 5;
     this.#now = options.now ?? nowMs;
     const window = options.windowPackets ?? 250;
     if (!(this.#frameMs > 0)) throw new TypeError(`frameMs must be positive, got ${this.#frameMs}`);
-    if (!(this.#minDepth >= this.#frameMs)) throw new TypeError(`minDepthMs must be >= frameMs, got ${this.#minDepth}`);
-    if (!(this.#maxDepth >= this.#minDepth)) throw new TypeError(`maxDepthMs must be >= minDepthMs, got ${this.#maxDepth}`);
-    if (this.#maxDepth / this.#frameMs > CAPACITY / 2) throw new TypeError(`maxDepthMs must be <= ${(CAPACITY / 2) * this.#frameMs}`);
-    if (!Number.isInteger(window) || window < MIN_SAMPLES) throw new TypeError(`windowPackets must be an integer >= ${MIN_SAMPLES}`);
+    if (!(this.#minDepth >= this.#frameMs))
+      throw new TypeError(`minDepthMs must be >= frameMs, got ${this.#minDepth}`);
+    if (!(this.#maxDepth >= this.#minDepth))
+      throw new TypeError(`maxDepthMs must be >= minDepthMs, got ${this.#maxDepth}`);
+    if (this.#maxDepth / this.#frameMs > CAPACITY / 2)
+      throw new TypeError(`maxDepthMs must be <= ${(CAPACITY / 2) * this.#frameMs}`);
+    if (!Number.isInteger(window) || window < MIN_SAMPLES)
+      throw new TypeError(`windowPackets must be an integer >= ${MIN_SAMPLES}`);
     this.#delays = new Float64Array(window);
     this.#sorted = new Float64Array(window);
     this.#target = this.#clampDepth(this.#initialDepth);
@@ -166,7 +176,8 @@ export class JitterBuffer<T = Buffer> {
    * duplicate).
    */
   push(seq: number, timestampMs: number, payload: T, talkStart = false): boolean {
-    if (!Number.isInteger(seq) || seq < 0 || seq > 0xffffffff) throw new TypeError(`seq must be a u32, got ${seq}`);
+    if (!Number.isInteger(seq) || seq < 0 || seq > 0xffffffff)
+      throw new TypeError(`seq must be a u32, got ${seq}`);
     const arrival = this.#now();
     this.#counters.received++;
     this.#measure(arrival - timestampMs);
@@ -206,13 +217,19 @@ export class JitterBuffer<T = Buffer> {
   pop(): JitterPop<T> | null {
     if (this.#state === 'idle') return null;
     if (this.#state === 'buffering') {
-      if (this.depthMs < this.#target && this.#now() - this.#spurtArrival < this.#target - this.#frameMs / 2) return null;
+      if (
+        this.depthMs < this.#target &&
+        this.#now() - this.#spurtArrival < this.#target - this.#frameMs / 2
+      )
+        return null;
       this.#state = 'playing';
       this.#sinceAccelerate = 0;
+      this.#avgDepth = this.depthMs;
     }
     this.#sinceAccelerate++;
+    this.#avgDepth += (this.depthMs - this.#avgDepth) * DEPTH_SMOOTHING;
     if (
-      this.depthMs > this.#target + 2 * this.#frameMs &&
+      this.#avgDepth > this.#target + this.#frameMs &&
       this.#sinceAccelerate >= ACCELERATE_INTERVAL &&
       this.#has(this.#next) &&
       this.#has((this.#next + 1) >>> 0)
@@ -221,6 +238,7 @@ export class JitterBuffer<T = Buffer> {
       this.#next = (this.#next + 1) >>> 0;
       this.#counters.accelerated++;
       this.#sinceAccelerate = 0;
+      this.#avgDepth -= this.#frameMs;
     }
     const seq = this.#next;
     if (this.#has(seq)) {
@@ -314,6 +332,8 @@ export class JitterBuffer<T = Buffer> {
     sorted.sort();
     this.#jitter = sorted[Math.floor(JITTER_PERCENTILE * (n - 1))] - sorted[0];
     const wanted = this.#jitter + this.#frameMs;
-    this.#target = this.#clampDepth(n < MIN_SAMPLES ? Math.max(wanted, this.#initialDepth) : wanted);
+    this.#target = this.#clampDepth(
+      n < MIN_SAMPLES ? Math.max(wanted, this.#initialDepth) : wanted,
+    );
   }
 }

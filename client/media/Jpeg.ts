@@ -1,7 +1,8 @@
 /**
  * JPEG encoding and decoding of video frames with OpenCV (libjpeg-turbo underneath). Every decoded
- * input is checked first: OpenCV aborts the whole process on an empty buffer and returns an empty
- * Mat for garbage, so both become a `MediaError` with code ERR_MEDIA_BAD_JPEG here.
+ * input is checked first: OpenCV aborts the whole process on an empty buffer, returns an empty Mat
+ * for garbage and a partly grey picture for a truncated file; all become a `MediaError` with code
+ * ERR_MEDIA_BAD_JPEG here.
  */
 import { VIDEO_DEFAULT_JPEG_QUALITY } from '../../common/constants';
 import { MediaError, MediaErrorCode, describeThrown } from './errors';
@@ -19,8 +20,21 @@ export interface DecodedImage {
 /** Smallest well-formed JPEG is well above this (SOI, a few segments, EOI). */
 const MIN_JPEG_BYTES = 125;
 
+/** Bytes after the end-of-image marker that some writers leave (padding); more means truncation. */
+const MAX_TRAILING_BYTES = 32;
+
+function hasEndMarker(buf: Buffer): boolean {
+  for (let i = buf.length - 2; i >= Math.max(2, buf.length - 2 - MAX_TRAILING_BYTES); i--) {
+    if (buf[i] === 0xff && buf[i + 1] === 0xd9) return true;
+  }
+  return false;
+}
+
 /** Encodes a BGR frame as JPEG at `quality` (1..100). */
-export function encodeJpeg(frame: VideoFrame, quality: number = VIDEO_DEFAULT_JPEG_QUALITY): Buffer {
+export function encodeJpeg(
+  frame: VideoFrame,
+  quality: number = VIDEO_DEFAULT_JPEG_QUALITY,
+): Buffer {
   if (!Number.isInteger(quality) || quality < 1 || quality > 100) {
     throw new TypeError(`JPEG quality must be an integer in 1..100, got ${quality}`);
   }
@@ -38,11 +52,19 @@ function decodeMat(buf: Buffer): Mat {
   if (buf.length < MIN_JPEG_BYTES || buf[0] !== 0xff || buf[1] !== 0xd8 || buf[2] !== 0xff) {
     throw new MediaError(MediaErrorCode.BAD_JPEG, `not a JPEG (${buf.length} bytes)`);
   }
+  // libjpeg decodes a truncated file into a partly grey picture (warning on stderr); reject it instead
+  if (!hasEndMarker(buf))
+    throw new MediaError(
+      MediaErrorCode.BAD_JPEG,
+      `truncated JPEG (${buf.length} bytes, no end-of-image marker)`,
+    );
   let mat: Mat;
   try {
     mat = cv.imdecode(buf, cv.IMREAD_COLOR);
   } catch (error) {
-    throw new MediaError(MediaErrorCode.BAD_JPEG, `JPEG decode failed: ${describeThrown(error)}`, { cause: error });
+    throw new MediaError(MediaErrorCode.BAD_JPEG, `JPEG decode failed: ${describeThrown(error)}`, {
+      cause: error,
+    });
   }
   if (mat.empty || mat.rows === 0 || mat.cols === 0) {
     throw new MediaError(MediaErrorCode.BAD_JPEG, `corrupt JPEG (${buf.length} bytes)`);

@@ -11,7 +11,8 @@ export class Mixer {
 
   /** A mixer of frames of `frameSamples` samples (default 960). */
   constructor(frameSamples: number = AUDIO_FRAME_SAMPLES) {
-    if (!Number.isInteger(frameSamples) || frameSamples <= 0) throw new TypeError(`frameSamples must be a positive integer, got ${frameSamples}`);
+    if (!Number.isInteger(frameSamples) || frameSamples <= 0)
+      throw new TypeError(`frameSamples must be a positive integer, got ${frameSamples}`);
     this.#sum = new Int32Array(frameSamples);
     this.#out = new Int16Array(frameSamples);
   }
@@ -37,7 +38,8 @@ export class Mixer {
     const sum = this.#sum;
     sum.fill(0);
     for (const frame of frames) {
-      if (frame.length > n) throw new TypeError(`frame of ${frame.length} samples is longer than ${n}`);
+      if (frame.length > n)
+        throw new TypeError(`frame of ${frame.length} samples is longer than ${n}`);
       for (let i = 0; i < frame.length; i++) sum[i] += frame[i];
     }
     for (let i = 0; i < n; i++) {

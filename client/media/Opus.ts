@@ -28,10 +28,15 @@ export class OpusCodec {
   readonly #plcPacket = Buffer.from([DEFAULT_TOC]);
   #decodedAny = false;
 
+  /** An encoder and decoder pair at 48 kHz mono. */
   constructor(options: OpusCodecOptions = {}) {
     this.#opus = new OpusEncoder(AUDIO_SAMPLE_RATE, AUDIO_CHANNELS);
     if (options.bitrate !== undefined) {
-      if (!Number.isInteger(options.bitrate) || options.bitrate < 6000 || options.bitrate > 510_000) {
+      if (
+        !Number.isInteger(options.bitrate) ||
+        options.bitrate < 6000 ||
+        options.bitrate > 510_000
+      ) {
         throw new TypeError(`bitrate must be an integer in 6000..510000, got ${options.bitrate}`);
       }
       this.#opus.setBitrate(options.bitrate);
@@ -46,7 +51,9 @@ export class OpusCodec {
   /** Encodes one frame of exactly 960 samples to an Opus packet. */
   encode(pcm: Int16Array): Buffer {
     if (!(pcm instanceof Int16Array) || pcm.length !== AUDIO_FRAME_SAMPLES) {
-      throw new TypeError(`Opus encode takes an Int16Array of ${AUDIO_FRAME_SAMPLES} samples, got ${pcm?.length}`);
+      throw new TypeError(
+        `Opus encode takes an Int16Array of ${AUDIO_FRAME_SAMPLES} samples, got ${pcm?.length}`,
+      );
     }
     return this.#opus.encode(pcmBytes(pcm));
   }
@@ -54,13 +61,20 @@ export class OpusCodec {
   /** Decodes one packet to PCM (960 samples for the packets `encode` makes). */
   decode(packet: Buffer): Int16Array {
     if (!Buffer.isBuffer(packet) || packet.length === 0) {
-      throw new MediaError(MediaErrorCode.BAD_OPUS, 'empty Opus packet (call conceal() for a lost frame)');
+      throw new MediaError(
+        MediaErrorCode.BAD_OPUS,
+        'empty Opus packet (call conceal() for a lost frame)',
+      );
     }
     let out: Buffer;
     try {
       out = this.#opus.decode(packet);
     } catch (error) {
-      throw new MediaError(MediaErrorCode.BAD_OPUS, `Opus decode failed: ${describeThrown(error)}`, { cause: error });
+      throw new MediaError(
+        MediaErrorCode.BAD_OPUS,
+        `Opus decode failed: ${describeThrown(error)}`,
+        { cause: error },
+      );
     }
     // keep the TOC's configuration and stereo bits, frame-count code 0 (one frame)
     this.#plcPacket[0] = packet[0] & 0xfc;

@@ -55,7 +55,17 @@ function crc8(bytes: Uint8Array, length: number): number {
   return crc;
 }
 
-function fillRect(bgr: Buffer, width: number, x: number, y: number, w: number, h: number, b: number, g: number, r: number): void {
+function fillRect(
+  bgr: Buffer,
+  width: number,
+  x: number,
+  y: number,
+  w: number,
+  h: number,
+  b: number,
+  g: number,
+  r: number,
+): void {
   if (b === g && g === r) {
     for (let row = y; row < y + h; row++) {
       const start = (row * width + x) * VIDEO_BYTES_PER_PIXEL;
@@ -74,15 +84,24 @@ function fillRect(bgr: Buffer, width: number, x: number, y: number, w: number, h
 }
 
 function checkImage(bgr: Buffer, width: number, height: number): void {
-  if (!Number.isInteger(width) || width <= 0) throw new TypeError(`width must be a positive integer, got ${width}`);
-  if (!Number.isInteger(height) || height <= 0) throw new TypeError(`height must be a positive integer, got ${height}`);
+  if (!Number.isInteger(width) || width <= 0)
+    throw new TypeError(`width must be a positive integer, got ${width}`);
+  if (!Number.isInteger(height) || height <= 0)
+    throw new TypeError(`height must be a positive integer, got ${height}`);
   if (bgr.length !== width * height * VIDEO_BYTES_PER_PIXEL) {
-    throw new TypeError(`bgr has ${bgr.length} bytes, expected ${width * height * VIDEO_BYTES_PER_PIXEL} for ${width}x${height}`);
+    throw new TypeError(
+      `bgr has ${bgr.length} bytes, expected ${width * height * VIDEO_BYTES_PER_PIXEL} for ${width}x${height}`,
+    );
   }
 }
 
 /** Draws `stamp` into a BGR image in place (any image at least 136x20, e.g. a camera frame). */
-export function writePatternStamp(bgr: Buffer, width: number, height: number, stamp: PatternStamp): void {
+export function writePatternStamp(
+  bgr: Buffer,
+  width: number,
+  height: number,
+  stamp: PatternStamp,
+): void {
   checkImage(bgr, width, height);
   const b = blockSize(width, height);
   if (b === 0) throw new RangeError(`a ${width}x${height} image is too small for a pattern stamp`);
@@ -100,7 +119,17 @@ export function writePatternStamp(bgr: Buffer, width: number, height: number, st
   view.setUint16(5, Math.floor(timestamp / U32));
   view.setUint32(7, timestamp % U32);
   bytes[11] = crc8(bytes, 11);
-  fillRect(bgr, width, b >> 1, b >> 1, b * (STAMP_COLUMNS + 1), b * (STAMP_ROWS + 1), PANEL_GREY, PANEL_GREY, PANEL_GREY);
+  fillRect(
+    bgr,
+    width,
+    b >> 1,
+    b >> 1,
+    b * (STAMP_COLUMNS + 1),
+    b * (STAMP_ROWS + 1),
+    PANEL_GREY,
+    PANEL_GREY,
+    PANEL_GREY,
+  );
   for (let bit = 0; bit < STAMP_BYTES * 8; bit++) {
     const on = (bytes[bit >> 3] >> (7 - (bit & 7))) & 1;
     const x = b * (1 + (bit % STAMP_COLUMNS));
@@ -142,12 +171,16 @@ export class TestPattern {
   /** The static gradient, copied under each frame. */
   readonly #background: Buffer;
 
+  /** A pattern of the given size (640x480 by default). */
   constructor(options: TestPatternOptions = {}) {
     const width = options.width ?? VIDEO_DEFAULT_WIDTH;
     const height = options.height ?? VIDEO_DEFAULT_HEIGHT;
-    if (!Number.isInteger(width) || width <= 0) throw new TypeError(`TestPattern width must be a positive integer, got ${width}`);
-    if (!Number.isInteger(height) || height <= 0) throw new TypeError(`TestPattern height must be a positive integer, got ${height}`);
-    if (blockSize(width, height) === 0) throw new RangeError(`TestPattern ${width}x${height} is too small for its stamp`);
+    if (!Number.isInteger(width) || width <= 0)
+      throw new TypeError(`TestPattern width must be a positive integer, got ${width}`);
+    if (!Number.isInteger(height) || height <= 0)
+      throw new TypeError(`TestPattern height must be a positive integer, got ${height}`);
+    if (blockSize(width, height) === 0)
+      throw new RangeError(`TestPattern ${width}x${height} is too small for its stamp`);
     this.#width = width;
     this.#height = height;
     this.#background = Buffer.allocUnsafe(width * height * VIDEO_BYTES_PER_PIXEL);
@@ -176,7 +209,8 @@ export class TestPattern {
     const w = this.#width;
     const h = this.#height;
     const bgr = out ?? Buffer.allocUnsafe(this.#background.length);
-    if (bgr.length !== this.#background.length) throw new TypeError(`out must have ${this.#background.length} bytes`);
+    if (bgr.length !== this.#background.length)
+      throw new TypeError(`out must have ${this.#background.length} bytes`);
     this.#background.copy(bgr);
     // a white vertical bar sweeping right 8 px per frame, and a dark horizontal bar bouncing up and down
     const barW = Math.max(4, w >> 4);
@@ -194,6 +228,12 @@ export class TestPattern {
   /** A `VideoFrame` of frame `frameNumber`; its timestamp is `floor(timestamp)`, as stamped. */
   frame(frameNumber: number, timestamp: number, out?: Buffer): VideoFrame {
     const ts = Math.floor(timestamp);
-    return new VideoFrame(this.render(frameNumber, ts, out), this.#width, this.#height, ts, frameNumber);
+    return new VideoFrame(
+      this.render(frameNumber, ts, out),
+      this.#width,
+      this.#height,
+      ts,
+      frameNumber,
+    );
   }
 }

@@ -4,10 +4,12 @@
  * absolute minimum and a margin above the noise floor; speech then lasts at least `hangoverMs`
  * after the last loud frame, so short pauses between words do not end a talk spurt.
  *
- * The floor follows the level down quickly and up slowly (slower still during speech), so a steady
- * fan raises it within seconds while a talker does not.
+ * The floor follows the level down quickly and up slowly (time constants 1 s in silence, 4 s during
+ * speech), so a steady hum becomes background within a few seconds while a talker, whose level
+ * drops between words, does not; and it never rises above -40 dBFS, so anything louder than -28
+ * dBFS stays speech however long it lasts.
  */
-import { AUDIO_FRAME_MS } from '../../common/constants';
+import { AUDIO_FRAME_MS, VAD_HANGOVER_MS } from '../../common/constants';
 import { rmsDbfs } from './analysis';
 
 /** Options of a `Vad`. */
@@ -34,14 +36,15 @@ export interface VadResult {
   level: number;
 }
 
+
 /** Levels are clamped here so digital silence (-Infinity) stays arithmetic. */
 const SILENCE_DBFS = -100;
-/** The floor never rises above this, so a long loud talker is not learnt as noise. */
-const MAX_FLOOR_DBFS = -35;
+/** The floor never rises above this, so a long loud talker (or test tone) is not learnt as noise. */
+const MAX_FLOOR_DBFS = -40;
 /** Per-frame smoothing of the floor: falling, rising in silence, rising during speech. */
 const FALL = 0.5;
 const RISE_SILENCE = 0.02;
-const RISE_SPEECH = 0.001;
+const RISE_SPEECH = 0.005;
 
 export class Vad {
   readonly #hangoverFrames: number;
@@ -52,10 +55,11 @@ export class Vad {
   #hangover = 0;
   #speech = false;
 
+  /** A detector with the noise floor at `initialFloorDbfs`. */
   constructor(options: VadOptions = {}) {
     const frameMs = options.frameMs ?? AUDIO_FRAME_MS;
     if (!(frameMs > 0)) throw new TypeError(`frameMs must be positive, got ${frameMs}`);
-    const hangoverMs = options.hangoverMs ?? 300;
+    const hangoverMs = options.hangoverMs ?? VAD_HANGOVER_MS;
     if (!(hangoverMs >= 0)) throw new TypeError(`hangoverMs must be >= 0, got ${hangoverMs}`);
     this.#hangoverFrames = Math.round(hangoverMs / frameMs);
     this.#marginDb = options.marginDb ?? 12;
@@ -78,9 +82,13 @@ export class Vad {
   process(frame: Int16Array): VadResult {
     const level = Math.max(SILENCE_DBFS, rmsDbfs(frame));
     const loud = level >= this.#minSpeechDbfs && level >= this.#floor + this.#marginDb;
-    if (loud) this.#hangover = this.#hangoverFrames;
-    else if (this.#hangover > 0) this.#hangover--;
-    const speech = loud || this.#hangover > 0;
+    let speech = loud;
+    if (loud) {
+      this.#hangover = this.#hangoverFrames;
+    } else if (this.#hangover > 0) {
+      this.#hangover--;
+      speech = true;
+    }
     const talkStart = speech && !this.#speech;
     this.#speech = speech;
     const rate = level < this.#floor ? FALL : speech ? RISE_SPEECH : RISE_SILENCE;

@@ -89,12 +89,17 @@ export class VideoSource extends TypedEmitter<VideoSourceEvents> {
     const width = options.width ?? VIDEO_DEFAULT_WIDTH;
     const height = options.height ?? VIDEO_DEFAULT_HEIGHT;
     const fps = options.fps ?? VIDEO_DEFAULT_FPS;
-    if (!Number.isInteger(width) || width < 16 || width > 4096) throw new TypeError(`width must be an integer in 16..4096, got ${width}`);
-    if (!Number.isInteger(height) || height < 16 || height > 4096) throw new TypeError(`height must be an integer in 16..4096, got ${height}`);
-    if (!(fps > 0 && fps <= VIDEO_MAX_FPS)) throw new TypeError(`fps must be in (0, ${VIDEO_MAX_FPS}], got ${fps}`);
-    if (spec === 'testpattern') return new VideoSource('testpattern', 'test pattern', null, width, height, fps);
+    if (!Number.isInteger(width) || width < 16 || width > 4096)
+      throw new TypeError(`width must be an integer in 16..4096, got ${width}`);
+    if (!Number.isInteger(height) || height < 16 || height > 4096)
+      throw new TypeError(`height must be an integer in 16..4096, got ${height}`);
+    if (!(fps > 0 && fps <= VIDEO_MAX_FPS))
+      throw new TypeError(`fps must be in (0, ${VIDEO_MAX_FPS}], got ${fps}`);
+    if (spec === 'testpattern')
+      return new VideoSource('testpattern', 'test pattern', null, width, height, fps);
     if (typeof spec === 'string') {
-      if (!fs.existsSync(spec)) throw new MediaError(MediaErrorCode.OPEN_FAILED, `video file ${spec} does not exist`);
+      if (!fs.existsSync(spec))
+        throw new MediaError(MediaErrorCode.OPEN_FAILED, `video file ${spec} does not exist`);
       const capture = openCapture(spec, `video file ${spec}`);
       return new VideoSource('file', spec, capture, width, height, fps);
     }
@@ -106,7 +111,9 @@ export class VideoSource extends TypedEmitter<VideoSourceEvents> {
       capture.set(cv.CAP_PROP_FPS, fps);
       return new VideoSource('camera', `camera ${spec}`, capture, width, height, fps);
     }
-    throw new TypeError(`VideoSource spec must be 'testpattern', a file path or a camera index >= 0, got ${String(spec)}`);
+    throw new TypeError(
+      `VideoSource spec must be 'testpattern', a file path or a camera index >= 0, got ${String(spec)}`,
+    );
   }
 
   /** What the source reads from. */
@@ -156,7 +163,8 @@ export class VideoSource extends TypedEmitter<VideoSourceEvents> {
 
   /** Starts delivering 'frame' events. */
   start(): void {
-    if (this.#stopped) throw new MediaError(MediaErrorCode.CLOSED, `video source ${this.#description} was stopped`);
+    if (this.#stopped)
+      throw new MediaError(MediaErrorCode.CLOSED, `video source ${this.#description} was stopped`);
     if (this.#started) return;
     this.#started = true;
     this.#pacer.start();
@@ -213,7 +221,14 @@ export class VideoSource extends TypedEmitter<VideoSourceEvents> {
         this.stop();
         this.#release();
         if (!wasStopped) {
-          this.safeEmit('error', new MediaError(MediaErrorCode.CAPTURE_FAILED, `${this.#description}: ${describeThrown(error)}`, { cause: error }));
+          this.safeEmit(
+            'error',
+            new MediaError(
+              MediaErrorCode.CAPTURE_FAILED,
+              `${this.#description}: ${describeThrown(error)}`,
+              { cause: error },
+            ),
+          );
         }
       },
     );
@@ -235,8 +250,19 @@ export class VideoSource extends TypedEmitter<VideoSourceEvents> {
       this.#loops++;
       mat = await capture.readAsync();
     }
-    if (mat.empty) throw new Error(this.#kind === 'file' ? 'no frame after rewinding the file' : 'the camera returned no frame');
-    return new VideoFrame(this.#toBgr(mat), this.#width, this.#height, timestamp, this.#frameNumber);
+    if (mat.empty)
+      throw new Error(
+        this.#kind === 'file'
+          ? 'no frame after rewinding the file'
+          : 'the camera returned no frame',
+      );
+    return new VideoFrame(
+      this.#toBgr(mat),
+      this.#width,
+      this.#height,
+      timestamp,
+      this.#frameNumber,
+    );
   }
 
   /** Packed BGR bytes of the configured size from a captured Mat. */
@@ -247,7 +273,13 @@ export class VideoSource extends TypedEmitter<VideoSourceEvents> {
     if (bgr.cols !== this.#width || bgr.rows !== this.#height) {
       // INTER_AREA when shrinking (no aliasing), INTER_LINEAR when enlarging
       const shrinking = bgr.cols > this.#width || bgr.rows > this.#height;
-      bgr = bgr.resize(this.#height, this.#width, 0, 0, shrinking ? cv.INTER_AREA : cv.INTER_LINEAR);
+      bgr = bgr.resize(
+        this.#height,
+        this.#width,
+        0,
+        0,
+        shrinking ? cv.INTER_AREA : cv.INTER_LINEAR,
+      );
     }
     const data = bgr.getData();
     // native memory is freed now rather than whenever the GC gets to the wrappers
@@ -263,14 +295,22 @@ function openCapture(source: string | number, description: string): VideoCapture
   try {
     capture = new cv.VideoCapture(source);
   } catch (error) {
-    throw new MediaError(MediaErrorCode.OPEN_FAILED, `cannot open ${description}: ${describeThrown(error)}`, { cause: error });
+    throw new MediaError(
+      MediaErrorCode.OPEN_FAILED,
+      `cannot open ${description}: ${describeThrown(error)}`,
+      { cause: error },
+    );
   }
   let first: Mat;
   try {
     first = capture.read();
   } catch (error) {
     capture.release();
-    throw new MediaError(MediaErrorCode.OPEN_FAILED, `cannot read from ${description}: ${describeThrown(error)}`, { cause: error });
+    throw new MediaError(
+      MediaErrorCode.OPEN_FAILED,
+      `cannot read from ${description}: ${describeThrown(error)}`,
+      { cause: error },
+    );
   }
   if (first.empty) {
     capture.release();

@@ -15,8 +15,10 @@ export class WavWriter {
 
   /** Creates (or truncates) `path` and writes a placeholder header. */
   constructor(path: string, sampleRate: number, channels = 1) {
-    if (!Number.isInteger(sampleRate) || sampleRate <= 0) throw new TypeError(`sampleRate must be a positive integer, got ${sampleRate}`);
-    if (!Number.isInteger(channels) || channels <= 0) throw new TypeError(`channels must be a positive integer, got ${channels}`);
+    if (!Number.isInteger(sampleRate) || sampleRate <= 0)
+      throw new TypeError(`sampleRate must be a positive integer, got ${sampleRate}`);
+    if (!Number.isInteger(channels) || channels <= 0)
+      throw new TypeError(`channels must be a positive integer, got ${channels}`);
     this.#path = path;
     this.#sampleRate = sampleRate;
     this.#channels = channels;
@@ -41,13 +43,17 @@ export class WavWriter {
 
   /** Appends interleaved samples. */
   write(samples: Int16Array): void {
-    if (this.#fd === null) throw new MediaError(MediaErrorCode.CLOSED, `WavWriter for ${this.#path} is closed`);
+    if (this.#fd === null)
+      throw new MediaError(MediaErrorCode.CLOSED, `WavWriter for ${this.#path} is closed`);
     if (samples.length % this.#channels !== 0) {
-      throw new TypeError(`samples length ${samples.length} is not a multiple of ${this.#channels} channels`);
+      throw new TypeError(
+        `samples length ${samples.length} is not a multiple of ${this.#channels} channels`,
+      );
     }
     const bytes = pcmBytes(samples);
     let written = 0;
-    while (written < bytes.length) written += fs.writeSync(this.#fd, bytes, written, bytes.length - written);
+    while (written < bytes.length)
+      written += fs.writeSync(this.#fd, bytes, written, bytes.length - written);
     this.#dataBytes += bytes.length;
   }
 
@@ -57,7 +63,13 @@ export class WavWriter {
     const fd = this.#fd;
     this.#fd = null;
     try {
-      fs.writeSync(fd, wavHeader(this.#dataBytes, this.#sampleRate, this.#channels), 0, WAV_HEADER_BYTES, 0);
+      fs.writeSync(
+        fd,
+        wavHeader(this.#dataBytes, this.#sampleRate, this.#channels),
+        0,
+        WAV_HEADER_BYTES,
+        0,
+      );
     } finally {
       fs.closeSync(fd);
     }

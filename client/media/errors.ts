@@ -19,12 +19,14 @@ export const MediaErrorCode = {
   /** The object was used after `stop()`/`close()`. */
   CLOSED: 'ERR_MEDIA_CLOSED',
 } as const;
+/** One of the `MediaErrorCode` values. */
 export type MediaErrorCodeValue = (typeof MediaErrorCode)[keyof typeof MediaErrorCode];
 
 /** An error of the media layer carrying a stable code. */
 export class MediaError extends Error {
   /** Stable code, one of `MediaErrorCode`. */
   readonly code: MediaErrorCodeValue;
+  /** An error with a stable `code`. */
   constructor(code: MediaErrorCodeValue, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'MediaError';

@@ -20,6 +20,7 @@ export class AudioFrame {
   /** Local capture time of the first sample (ms, `nowMs()` clock). */
   readonly timestamp: number;
 
+  /** A frame over `data` (not copied); 48 kHz mono unless told otherwise. */
   constructor(
     data: Int16Array,
     sampleRate: number = AUDIO_SAMPLE_RATE,
@@ -34,7 +35,9 @@ export class AudioFrame {
       throw new TypeError(`AudioFrame channels must be a positive integer, got ${channels}`);
     }
     if (data.length % channels !== 0) {
-      throw new TypeError(`AudioFrame data length ${data.length} is not a multiple of ${channels} channels`);
+      throw new TypeError(
+        `AudioFrame data length ${data.length} is not a multiple of ${channels} channels`,
+      );
     }
     this.data = data;
     this.sampleRate = sampleRate;
@@ -62,14 +65,18 @@ export class VideoFrame {
   /** Number of the frame in its source, counting from 0. */
   readonly frameNumber: number;
 
+  /** A frame over `data` (not copied), which must hold `width * height * 3` bytes. */
   constructor(data: Buffer, width: number, height: number, timestamp: number, frameNumber: number) {
     if (!Buffer.isBuffer(data)) throw new TypeError('VideoFrame data must be a Buffer');
-    if (!Number.isInteger(width) || width <= 0) throw new TypeError(`VideoFrame width must be a positive integer, got ${width}`);
+    if (!Number.isInteger(width) || width <= 0)
+      throw new TypeError(`VideoFrame width must be a positive integer, got ${width}`);
     if (!Number.isInteger(height) || height <= 0) {
       throw new TypeError(`VideoFrame height must be a positive integer, got ${height}`);
     }
     if (data.length !== width * height * VIDEO_BYTES_PER_PIXEL) {
-      throw new TypeError(`VideoFrame data has ${data.length} bytes, expected ${width * height * VIDEO_BYTES_PER_PIXEL} for ${width}x${height} BGR`);
+      throw new TypeError(
+        `VideoFrame data has ${data.length} bytes, expected ${width * height * VIDEO_BYTES_PER_PIXEL} for ${width}x${height} BGR`,
+      );
     }
     this.data = data;
     this.width = width;

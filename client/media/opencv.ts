@@ -12,4 +12,5 @@ import cvModule = require('@u4/opencv4nodejs');
 
 /** The OpenCV binding. */
 export const cv = cvModule.cv;
+/** An OpenCV matrix (image). */
 export type Mat = cvModule.Mat;

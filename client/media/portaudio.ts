@@ -12,6 +12,7 @@ import Module from 'node:module';
 import path from 'node:path';
 import type * as Naudiodon from 'naudiodon';
 
+/** The naudiodon module's API. */
 export type PortAudio = typeof Naudiodon;
 
 let loaded: PortAudio | undefined;
@@ -19,7 +20,9 @@ let loaded: PortAudio | undefined;
 function stubSegfaultHandler(): void {
   let resolved: string;
   try {
-    resolved = require.resolve('segfault-handler', { paths: [path.dirname(require.resolve('naudiodon'))] });
+    resolved = require.resolve('segfault-handler', {
+      paths: [path.dirname(require.resolve('naudiodon'))],
+    });
   } catch {
     return; // not installed at all: naudiodon's own require will report it
   }

@@ -32,7 +32,9 @@ export function parseWav(buf: Buffer): WavData {
   if (buf.toString('latin1', 0, 4) !== 'RIFF' || buf.toString('latin1', 8, 12) !== 'WAVE') {
     throw bad('missing RIFF/WAVE signature');
   }
-  let fmt: { format: number; channels: number; sampleRate: number; blockAlign: number; bits: number } | undefined;
+  let fmt:
+    | { format: number; channels: number; sampleRate: number; blockAlign: number; bits: number }
+    | undefined;
   let offset = 12;
   while (offset + 8 <= buf.length) {
     const id = buf.toString('latin1', offset, offset + 4);
@@ -40,7 +42,8 @@ export function parseWav(buf: Buffer): WavData {
     const body = offset + 8;
     const available = buf.length - body;
     if (id === 'fmt ') {
-      if (declared < 16 || declared > available) throw bad(`fmt chunk of ${declared} bytes (${available} present)`);
+      if (declared < 16 || declared > available)
+        throw bad(`fmt chunk of ${declared} bytes (${available} present)`);
       let format = buf.readUInt16LE(body);
       if (format === FORMAT_EXTENSIBLE) {
         // cbSize(2) validBits(2) channelMask(4) then the sub-format GUID, whose first 2 bytes are the format
@@ -59,8 +62,10 @@ export function parseWav(buf: Buffer): WavData {
       if (fmt.format !== FORMAT_PCM) throw bad(`format ${fmt.format} is not PCM`);
       if (fmt.bits !== 16) throw bad(`${fmt.bits}-bit samples (only 16-bit PCM is supported)`);
       if (fmt.channels < 1 || fmt.channels > 8) throw bad(`${fmt.channels} channels`);
-      if (fmt.sampleRate < 1000 || fmt.sampleRate > 384_000) throw bad(`sample rate ${fmt.sampleRate}`);
-      if (fmt.blockAlign !== fmt.channels * 2) throw bad(`block align ${fmt.blockAlign} for ${fmt.channels} channels`);
+      if (fmt.sampleRate < 1000 || fmt.sampleRate > 384_000)
+        throw bad(`sample rate ${fmt.sampleRate}`);
+      if (fmt.blockAlign !== fmt.channels * 2)
+        throw bad(`block align ${fmt.blockAlign} for ${fmt.channels} channels`);
       const bytes = Math.min(declared, available);
       const count = Math.floor(bytes / fmt.blockAlign) * fmt.channels;
       const samples = new Int16Array(count);
@@ -113,15 +118,25 @@ export function readWavFile(path: string): WavData {
   try {
     size = fs.statSync(path).size;
   } catch (error) {
-    throw new MediaError(MediaErrorCode.OPEN_FAILED, `cannot open WAV file ${path}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw new MediaError(
+      MediaErrorCode.OPEN_FAILED,
+      `cannot open WAV file ${path}: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   }
-  if (size > MAX_WAV_FILE_BYTES) throw bad(`${path} is ${size} bytes (limit ${MAX_WAV_FILE_BYTES})`);
+  if (size > MAX_WAV_FILE_BYTES)
+    throw bad(`${path} is ${size} bytes (limit ${MAX_WAV_FILE_BYTES})`);
   return parseWav(fs.readFileSync(path));
 }
 
 /** Writes a PCM16 WAV file. */
-export function writeWavFile(path: string, samples: Int16Array, sampleRate: number, channels = 1): void {
+export function writeWavFile(
+  path: string,
+  samples: Int16Array,
+  sampleRate: number,
+  channels = 1,
+): void {
   fs.writeFileSync(path, encodeWav(samples, sampleRate, channels));
 }

@@ -3,7 +3,8 @@ import { MediaError, MediaErrorCode, describeThrown } from '../../../client/medi
 
 describe('media errors', function () {
   it('every code is ERR_MEDIA_ followed by its key', function () {
-    for (const [key, code] of Object.entries(MediaErrorCode)) assert.equal(code, `ERR_MEDIA_${key}`);
+    for (const [key, code] of Object.entries(MediaErrorCode))
+      assert.equal(code, `ERR_MEDIA_${key}`);
   });
 
   it('MediaError carries its code, name and cause', function () {

@@ -11,7 +11,12 @@ export function makeTempDir(prefix: string): { dir: string; cleanup: () => void 
 }
 
 /** `count` samples of a sine at `frequency` Hz and `levelDbfs` peak, 48 kHz. */
-export function sine(frequency: number, count: number, levelDbfs = -20, sampleRate = 48_000): Int16Array {
+export function sine(
+  frequency: number,
+  count: number,
+  levelDbfs = -20,
+  sampleRate = 48_000,
+): Int16Array {
   return new ToneGenerator({ frequency, levelDbfs, sampleRate }).next(count);
 }
 

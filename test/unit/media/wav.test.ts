@@ -4,7 +4,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { MediaError } from '../../../client/media/errors';
 import { WavWriter } from '../../../client/media/WavWriter';
-import { encodeWav, parseWav, readWavFile, wavHeader, writeWavFile } from '../../../client/media/wav';
+import {
+  encodeWav,
+  parseWav,
+  readWavFile,
+  wavHeader,
+  writeWavFile,
+} from '../../../client/media/wav';
 import { makeTempDir, sine } from './helpers';
 
 function isBadWav(error: unknown): boolean {
@@ -75,7 +81,20 @@ describe('wav', function () {
 
   it('reads what sox writes', function () {
     const file = path.join(tmp.dir, 'sox.wav');
-    execFileSync('sox', ['-n', '-r', '22050', '-c', '2', '-b', '16', file, 'synth', '0.1', 'sine', '300']);
+    execFileSync('sox', [
+      '-n',
+      '-r',
+      '22050',
+      '-c',
+      '2',
+      '-b',
+      '16',
+      file,
+      'synth',
+      '0.1',
+      'sine',
+      '300',
+    ]);
     const wav = readWavFile(file);
     assert.equal(wav.sampleRate, 22050);
     assert.equal(wav.channels, 2);
@@ -108,7 +127,10 @@ describe('wav', function () {
     ext.writeUInt16LE(22, 16);
     ext.writeUInt16LE(16, 18);
     ext.writeUInt16LE(1, 24); // sub-format GUID starts with the PCM format code
-    const file = riff([['fmt ', ext], ['data', Buffer.from(new Int16Array([9, -9]).buffer)]]);
+    const file = riff([
+      ['fmt ', ext],
+      ['data', Buffer.from(new Int16Array([9, -9]).buffer)],
+    ]);
     assert.deepEqual(Array.from(parseWav(file).samples), [9, -9]);
   });
 
@@ -126,7 +148,9 @@ describe('wav', function () {
   });
 
   it('a missing file is ERR_MEDIA_OPEN_FAILED', function () {
-    assert.throws(() => readWavFile(path.join(tmp.dir, 'none.wav')), { code: 'ERR_MEDIA_OPEN_FAILED' });
+    assert.throws(() => readWavFile(path.join(tmp.dir, 'none.wav')), {
+      code: 'ERR_MEDIA_OPEN_FAILED',
+    });
   });
 
   it('wavHeader rejects sizes a RIFF header cannot hold', function () {

@@ -27,8 +27,10 @@ import {
   type RequestParams,
   type RequestResults,
   type RequestType,
+  type RoomOptions,
   type ServerEvents,
 } from '../common/protocol';
+import type { FaceEffectName } from '../common/constants';
 import { TypedEmitter } from '../common/TypedEmitter';
 import { ClockSync } from './ClockSync';
 
@@ -151,6 +153,7 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
   #meeting: MeetingInfo | null = null;
   #members = new Map<number, MemberInfo>();
   #chat: ChatMessage[] = [];
+  #roomOptions: RoomOptions = { allowMultipleScreens: false };
   #closed = false;
 
   constructor(address: ServerAddress, options: MeetingClientOptions = {}) {
@@ -178,6 +181,14 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
   /** Chat of the current meeting: history on join, then live messages. */
   get chat(): readonly ChatMessage[] {
     return this.#chat;
+  }
+  /** Options the host set for the current meeting. */
+  get roomOptions(): RoomOptions {
+    return this.#roomOptions;
+  }
+  /** This client's own member entry in the current meeting. */
+  get self(): MemberInfo | undefined {
+    return this.#session ? this.#members.get(this.#session.memberId) : undefined;
   }
   get connected(): boolean {
     return this.#control !== null && !this.#control.closed;
@@ -303,8 +314,32 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
     if (self) this.#members.set(self.memberId, { ...self, audio, video });
   }
 
+  /** Chooses the face effect (remembered for the account; the room is told). */
+  async setEffect(effect: FaceEffectName): Promise<void> {
+    await this.request('setEffect', { effect });
+    if (this.#session) this.#session = { ...this.#session, effect };
+    if (this.#session) this.#patchMember(this.#session.memberId, { effect });
+  }
+
+  /** Asks for the screen-share grant; rejects with ERR_SCREEN_SHARE_BUSY while someone else shares. */
+  async startScreenShare(): Promise<void> {
+    await this.request('startScreenShare', {});
+    if (this.#session) this.#patchMember(this.#session.memberId, { screen: true });
+  }
+
+  async stopScreenShare(): Promise<void> {
+    await this.request('stopScreenShare', {});
+    if (this.#session) this.#patchMember(this.#session.memberId, { screen: false });
+  }
+
+  /** Host only. */
+  async setRoomOptions(options: RoomOptions): Promise<void> {
+    this.#roomOptions = await this.request('setRoomOptions', options);
+  }
+
   #enter(result: JoinResult): JoinResult {
     this.#meeting = result.meeting;
+    this.#roomOptions = { ...result.options };
     this.#members = new Map(result.members.map((m) => [m.memberId, m]));
     this.#chat = [...result.history];
     this.safeEmit('joined', result);
@@ -363,6 +398,24 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
         this.safeEmit('mediaState', state);
         break;
       }
+      case 'effectChanged': {
+        const e = data as ServerEvents['effectChanged'];
+        this.#patchMember(e.memberId, { effect: e.effect });
+        this.safeEmit('effectChanged', e);
+        break;
+      }
+      case 'screenShare': {
+        const e = data as ServerEvents['screenShare'];
+        this.#patchMember(e.memberId, { screen: e.active });
+        this.safeEmit('screenShare', e);
+        break;
+      }
+      case 'roomOptions': {
+        const e = data as ServerEvents['roomOptions'];
+        this.#roomOptions = { ...e };
+        this.safeEmit('roomOptions', e);
+        break;
+      }
       case 'chat': {
         const message = data as ServerEvents['chat'];
         this.#chat.push(message);
@@ -383,6 +436,11 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
         // Events from a newer server are ignored.
         break;
     }
+  }
+
+  #patchMember(memberId: number, patch: Partial<MemberInfo>): void {
+    const member = this.#members.get(memberId);
+    if (member) this.#members.set(memberId, { ...member, ...patch });
   }
 
   #onControlClose(reason: string): void {

@@ -93,6 +93,14 @@ export const JITTER_MAX_DEPTH_MS = 200;
 /** Audio a playback device may have waiting before new frames are dropped (ms). */
 export const AUDIO_PLAYBACK_MAX_QUEUE_MS = 200;
 
+/** Face effects a sender can apply before encoding (remembered per user). */
+export const FACE_EFFECTS = ['none', 'blur', 'pixelate', 'glasses', 'beauty', 'background-blur'] as const;
+export type FaceEffectName = (typeof FACE_EFFECTS)[number];
+/** Screen sharing: default capture rate and the largest size sent. */
+export const SCREEN_DEFAULT_FPS = 5;
+export const SCREEN_MAX_WIDTH = 1280;
+export const SCREEN_MAX_HEIGHT = 720;
+
 // ---- relay -----------------------------------------------------------------------------------
 /** Bytes of video a receiver's socket may have queued before further video frames are dropped. */
 export const RELAY_VIDEO_QUEUE_BYTES = 512 * 1024;

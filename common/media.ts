@@ -92,6 +92,11 @@ export function mediaKindOf(frame: Buffer): number {
   return frame.length > HEADER_OFFSET ? (frame[HEADER_OFFSET] as number) : 0;
 }
 
+/** Source id of a whole frame (camera/microphone 0, screen 1) without decoding the rest. */
+export function mediaSourceOf(frame: Buffer): number {
+  return frame.length > HEADER_OFFSET + 1 ? (frame[HEADER_OFFSET + 1] as number) : 0;
+}
+
 /** Writes the sender id into a whole media frame in place (the relay reuses the received bytes). */
 export function stampSender(frame: Buffer, sender: number): void {
   frame.writeUInt32BE(sender >>> 0, MEDIA_SENDER_OFFSET);

@@ -9,6 +9,8 @@
 import { z } from 'zod';
 import {
   CHAT_MAX_LENGTH,
+  FACE_EFFECTS,
+  type FaceEffectName,
   FrameType,
   MEETING_NAME_MAX_LENGTH,
   PASSWORD_MAX_LENGTH,
@@ -45,6 +47,13 @@ export const RequestSchemas = {
   }),
   recentMeetings: empty,
   setMediaState: z.strictObject({ audio: z.boolean(), video: z.boolean() }),
+  /** Chooses the face effect applied to this member's camera (remembered for the account). */
+  setEffect: z.strictObject({ effect: z.enum(FACE_EFFECTS) }),
+  /** Asks to share the screen (a second video source); refused while another member shares. */
+  startScreenShare: empty,
+  stopScreenShare: empty,
+  /** Host only: let several members share their screens at once. */
+  setRoomOptions: z.strictObject({ allowMultipleScreens: z.boolean() }),
   /** First message on an audio or video link. */
   attach: z.strictObject({ token: z.string().max(128), link: z.enum(['audio', 'video']) }),
 } as const;
@@ -58,7 +67,15 @@ export interface MemberInfo {
   isHost: boolean;
   audio: boolean;
   video: boolean;
+  /** Face effect applied to the member's camera. */
+  effect: FaceEffectName;
+  /** Sharing the screen now. */
+  screen: boolean;
   joinedAt: number;
+}
+
+export interface RoomOptions {
+  allowMultipleScreens: boolean;
 }
 
 export interface MeetingInfo {
@@ -88,6 +105,8 @@ export interface LoginResult {
   /** Token that the audio and video links present to attach to this session. */
   token: string;
   serverTime: number;
+  /** The face effect the user chose last. */
+  effect: FaceEffectName;
 }
 
 export interface JoinResult {
@@ -95,6 +114,7 @@ export interface JoinResult {
   you: number;
   members: MemberInfo[];
   history: ChatMessage[];
+  options: RoomOptions;
 }
 
 /** Result type of every request type. */
@@ -109,6 +129,10 @@ export interface RequestResults {
   chat: ChatMessage;
   recentMeetings: { meetings: Array<MeetingInfo & { lastJoinedAt: number }> };
   setMediaState: Record<string, never>;
+  setEffect: Record<string, never>;
+  startScreenShare: Record<string, never>;
+  stopScreenShare: Record<string, never>;
+  setRoomOptions: RoomOptions;
   attach: { memberId: number; link: 'audio' | 'video' };
 }
 
@@ -120,6 +144,9 @@ export interface ServerEvents {
   memberLeft: { memberId: number; userId: number; username: string; reason: LeaveReason };
   hostChanged: { memberId: number; userId: number; username: string };
   mediaState: { memberId: number; audio: boolean; video: boolean };
+  effectChanged: { memberId: number; effect: FaceEffectName };
+  screenShare: { memberId: number; active: boolean };
+  roomOptions: RoomOptions;
   chat: ChatMessage;
   /** The session is over (logged in elsewhere, heartbeat timeout); the link closes next. */
   kicked: { code: ErrorCodeValue; message: string };

@@ -12,6 +12,8 @@ import net from 'node:net';
 import path from 'node:path';
 import {
   CHAT_HISTORY_ON_JOIN,
+  FACE_EFFECTS,
+  type FaceEffectName,
   FrameType,
   HEARTBEAT_TIMEOUT_MS,
   LOGIN_FAILURE_LIMIT,
@@ -74,6 +76,8 @@ type Handler<K extends RequestType> = (
   link: Link,
   data: RequestParams<K>,
 ) => Promise<RequestResults[K]> | RequestResults[K];
+
+const isFaceEffect = (v: string): v is FaceEffectName => (FACE_EFFECTS as readonly string[]).includes(v);
 
 const MENTION = /@([A-Za-z0-9_.-]{3,32})/g;
 
@@ -267,7 +271,7 @@ export class MeetingServer {
     return member.room;
   }
 
-  #startSession(link: Link, user: { id: number; username: string }): LoginResult {
+  #startSession(link: Link, user: { id: number; username: string; faceEffect: string }): LoginResult {
     const previous = this.#membersByUser.get(user.id);
     if (previous) {
       previous.sendEvent('kicked', { code: ErrorCode.LOGGED_IN_ELSEWHERE, message: 'logged in elsewhere' });
@@ -280,13 +284,21 @@ export class MeetingServer {
       username: user.username,
       token: randomBytes(SESSION_TOKEN_BYTES).toString('base64url'),
       control: link.socket,
+      effect: isFaceEffect(user.faceEffect) ? user.faceEffect : 'none',
     });
     link.member = member;
     this.#membersByUser.set(user.id, member);
     this.#membersByToken.set(member.token, { member, expires: Date.now() + SESSION_TOKEN_TTL_MS });
     this.#access(user.id, user.username, 'login', link.socket.address, null);
     this.#track(this.db.users.touchLogin(user.id, Date.now()));
-    return { userId: user.id, username: user.username, memberId: member.id, token: member.token, serverTime: Date.now() };
+    return {
+      userId: user.id,
+      username: user.username,
+      memberId: member.id,
+      token: member.token,
+      serverTime: Date.now(),
+      effect: member.effect,
+    };
   }
 
   /** Ends a session however it ends (logout, disconnect, timeout, second login): one path. */
@@ -342,7 +354,13 @@ export class MeetingServer {
     this.#track(rowId.then((id) => (member.membershipRowId = id)));
     this.#access(member.userId, member.username, 'join', member.control.address, meeting.id);
     const stored = await this.db.messages.historyFor(meeting.id, member.userId, CHAT_HISTORY_ON_JOIN);
-    return { meeting: room.meeting, you: member.id, members: room.memberInfos(), history: await this.#toChatMessages(stored) };
+    return {
+      meeting: room.meeting,
+      you: member.id,
+      members: room.memberInfos(),
+      history: await this.#toChatMessages(stored),
+      options: { ...room.options },
+    };
   }
 
   #leaveRoom(member: Member, reason: LeaveReason): void {
@@ -500,6 +518,39 @@ export class MeetingServer {
       member.videoOn = video;
       member.room?.broadcast('mediaState', { memberId: member.id, audio, video }, member);
       return {};
+    },
+
+    setEffect: async (link, { effect }) => {
+      const member = this.#requireMember(link);
+      member.effect = effect;
+      member.room?.broadcast('effectChanged', { memberId: member.id, effect }, member);
+      await this.db.users.setFaceEffect(member.userId, effect);
+      return {};
+    },
+
+    startScreenShare: (link) => {
+      const member = this.#requireMember(link);
+      const room = this.#requireRoom(member);
+      if (!room.startScreenShare(member)) {
+        const sharer = room.sharers()[0];
+        throw new MeetingError(ErrorCode.SCREEN_SHARE_BUSY, `${sharer?.username ?? 'someone'} is sharing their screen`);
+      }
+      return {};
+    },
+
+    stopScreenShare: (link) => {
+      const member = this.#requireMember(link);
+      this.#requireRoom(member).stopScreenShare(member);
+      return {};
+    },
+
+    setRoomOptions: (link, { allowMultipleScreens }) => {
+      const member = this.#requireMember(link);
+      const room = this.#requireRoom(member);
+      if (room.host !== member) throw new MeetingError(ErrorCode.NOT_HOST, 'only the host can change room options');
+      room.options.allowMultipleScreens = allowMultipleScreens;
+      room.broadcast('roomOptions', { ...room.options });
+      return { ...room.options };
     },
 
     chat: async (link, { text, to }) => {

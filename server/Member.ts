@@ -2,6 +2,7 @@
  * A logged-in client: its control link, its audio and video links once attached, and the room it is
  * in. `close()` is idempotent and cascades to the links; the owner learns of it through '@close'.
  */
+import type { FaceEffectName } from '../common/constants';
 import type { FramedSocket } from '../common/FramedSocket';
 import type { LeaveReason, MemberInfo, ServerEventName, ServerEvents } from '../common/protocol';
 import { TypedEmitter } from '../common/TypedEmitter';
@@ -18,6 +19,7 @@ export interface MemberOptions {
   username: string;
   token: string;
   control: FramedSocket;
+  effect: FaceEffectName;
 }
 
 export class Member extends TypedEmitter<MemberEvents> {
@@ -39,6 +41,9 @@ export class Member extends TypedEmitter<MemberEvents> {
   joinedAt = 0;
   audioOn = true;
   videoOn = true;
+  effect: FaceEffectName;
+  /** Holds a screen-share grant in its room: its screen-source video frames are relayed. */
+  screenSharing = false;
   #closed = false;
 
   constructor(options: MemberOptions) {
@@ -48,6 +53,7 @@ export class Member extends TypedEmitter<MemberEvents> {
     this.username = options.username;
     this.token = options.token;
     this.control = options.control;
+    this.effect = options.effect;
   }
 
   get closed(): boolean {
@@ -78,6 +84,8 @@ export class Member extends TypedEmitter<MemberEvents> {
       isHost,
       audio: this.audioOn,
       video: this.videoOn,
+      effect: this.effect,
+      screen: this.screenSharing,
       joinedAt: this.joinedAt,
     };
   }

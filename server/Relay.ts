@@ -3,8 +3,8 @@
  * decoding it. The received bytes are reused: the sender id is written in place once and the same
  * buffer goes to every receiver. Runs on the main thread, never on the worker pool.
  */
-import { MediaKind } from '../common/constants';
-import { mediaKindOf, stampSender } from '../common/media';
+import { MediaKind, MediaSource } from '../common/constants';
+import { mediaKindOf, mediaSourceOf, stampSender } from '../common/media';
 import type { FrameTrace } from './Consumer';
 import type { Member } from './Member';
 import type { Room } from './Room';
@@ -29,7 +29,8 @@ export class Relay {
       ? { probe: this.probe, receivedAt: process.hrtime.bigint() }
       : undefined;
     const expected = link === 'audio' ? MediaKind.AUDIO : MediaKind.VIDEO;
-    if (mediaKindOf(frame) !== expected) {
+    // Screen frames go out only while the sender holds a share grant (one sharer per room by default).
+    if (mediaKindOf(frame) !== expected || (link === 'video' && mediaSourceOf(frame) === MediaSource.SCREEN && !from.screenSharing)) {
       this.rejected++;
       return;
     }

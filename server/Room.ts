@@ -2,7 +2,7 @@
  * A meeting in progress on this node: its members in join order (the oldest first), its host, and
  * the media relay between them. Only node-local state lives here; the owner writes the database.
  */
-import type { MeetingInfo, MemberInfo, ServerEventName, ServerEvents } from '../common/protocol';
+import type { MeetingInfo, MemberInfo, RoomOptions, ServerEventName, ServerEvents } from '../common/protocol';
 import { TypedEmitter } from '../common/TypedEmitter';
 import type { Member } from './Member';
 
@@ -16,6 +16,7 @@ export class Room extends TypedEmitter<RoomEvents> {
   readonly #members = new Map<number, Member>();
   #hostMemberId: number | null = null;
   #closed = false;
+  readonly options: RoomOptions = { allowMultipleScreens: false };
 
   constructor(meeting: MeetingInfo) {
     super();
@@ -46,6 +47,26 @@ export class Room extends TypedEmitter<RoomEvents> {
     return [...this.#members.values()].map((m) => m.info(m.id === this.#hostMemberId));
   }
 
+  /** Members sharing their screen now. */
+  sharers(): Member[] {
+    return [...this.#members.values()].filter((m) => m.screenSharing);
+  }
+
+  /** Grants a screen share unless another member shares and the host has not allowed more. */
+  startScreenShare(member: Member): boolean {
+    if (member.screenSharing) return true;
+    if (!this.options.allowMultipleScreens && this.sharers().length > 0) return false;
+    member.screenSharing = true;
+    this.broadcast('screenShare', { memberId: member.id, active: true });
+    return true;
+  }
+
+  stopScreenShare(member: Member): void {
+    if (!member.screenSharing) return;
+    member.screenSharing = false;
+    this.broadcast('screenShare', { memberId: member.id, active: false });
+  }
+
   findByUsername(username: string): Member | undefined {
     for (const m of this.#members.values()) if (m.username === username) return m;
     return undefined;
@@ -65,7 +86,9 @@ export class Room extends TypedEmitter<RoomEvents> {
    * remains (the oldest member). Closes the room when it becomes empty.
    */
   remove(member: Member, reason: ServerEvents['memberLeft']['reason']): Member | undefined {
-    if (!this.#members.delete(member.id)) return undefined;
+    if (!this.#members.has(member.id)) return undefined;
+    this.stopScreenShare(member);
+    this.#members.delete(member.id);
     member.room = null;
     this.broadcast('memberLeft', {
       memberId: member.id,

@@ -9,6 +9,8 @@ export interface User {
   passwordHash: string;
   createdAt: number;
   lastLoginAt: number | null;
+  /** Face effect the user chose last (remembered between meetings). */
+  faceEffect: string;
 }
 
 interface UserRow {
@@ -17,6 +19,7 @@ interface UserRow {
   password_hash: string;
   created_at: number | string;
   last_login_at: number | string | null;
+  face_effect: string | null;
 }
 
 function fromRow(row: UserRow): User {
@@ -26,6 +29,7 @@ function fromRow(row: UserRow): User {
     passwordHash: row.password_hash,
     createdAt: toNumber(row.created_at, 'users.created_at'),
     lastLoginAt: toNullableNumber(row.last_login_at, 'users.last_login_at'),
+    faceEffect: row.face_effect ?? 'none',
   };
 }
 
@@ -60,6 +64,7 @@ export class UserRepository {
       passwordHash: u.passwordHash,
       createdAt: u.createdAt,
       lastLoginAt: null,
+      faceEffect: 'none',
     };
   }
 
@@ -78,5 +83,11 @@ export class UserRepository {
   async touchLogin(id: number, at: number): Promise<void> {
     checkInteger(at, 'at');
     await this.#knex('users').where({ id }).update({ last_login_at: at });
+  }
+
+  /** Remembers the user's face effect. */
+  async setFaceEffect(id: number, effect: string): Promise<void> {
+    checkString(effect, 'effect', 32);
+    await this.#knex('users').where({ id }).update({ face_effect: effect });
   }
 }

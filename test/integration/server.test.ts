@@ -228,6 +228,42 @@ for (const kind of TEST_DATABASE_KINDS) {
       assert.equal(recent.meetings[0]?.id, meeting.id);
     });
 
+    it('remembers a member’s face effect between meetings and tells the room', async () => {
+      const a = await user('effecta');
+      const b = await user('effectb');
+      const { meeting } = await a.createMeeting('Effects');
+      await b.joinMeeting(meeting.id);
+      const told = waitFor(b, 'effectChanged');
+      await a.setEffect('pixelate');
+      const [event] = (await told) as [{ memberId: number; effect: string }];
+      assert.deepEqual(event, { memberId: a.session?.memberId, effect: 'pixelate' });
+      assert.equal(b.members.find((m) => m.username === 'effecta')?.effect, 'pixelate');
+      await rejectsWith(a.request('setEffect', { effect: 'sparkles' as 'none' }), ErrorCode.BAD_REQUEST);
+      await a.logout();
+      const again = await a.login('effecta', 'password1');
+      assert.equal(again.effect, 'pixelate', 'the effect is remembered for the account');
+      const joined = await a.joinMeeting(meeting.id);
+      assert.equal(joined.members.find((m) => m.username === 'effecta')?.effect, 'pixelate');
+    });
+
+    it('lets one member share the screen at a time unless the host allows more', async () => {
+      const [a, b] = [await user('sharea'), await user('shareb')];
+      const { meeting } = await a.createMeeting('Screens');
+      await b.joinMeeting(meeting.id);
+      const told = waitFor<[{ memberId: number; active: boolean }]>(a, 'screenShare', (x) => x.active);
+      await b.startScreenShare();
+      const [e] = await told;
+      assert.equal(e.memberId, b.session?.memberId);
+      await rejectsWith(a.startScreenShare(), ErrorCode.SCREEN_SHARE_BUSY);
+      await rejectsWith(b.setRoomOptions({ allowMultipleScreens: true }), ErrorCode.NOT_HOST);
+      await a.setRoomOptions({ allowMultipleScreens: true });
+      await a.startScreenShare();
+      assert.deepEqual(a.members.filter((m) => m.screen).map((m) => m.username).sort(), ['sharea', 'shareb']);
+      const stopped = waitFor(a, 'screenShare', (x: { active: boolean }) => !x.active);
+      await b.leaveMeeting();
+      await stopped;
+    });
+
     it('writes logins, joins, leaves and logouts to the access log table and file', async () => {
       const a = await user('logged');
       const { meeting } = await a.createMeeting('Audit');

@@ -96,10 +96,11 @@ export const AUDIO_PLAYBACK_MAX_QUEUE_MS = 200;
 /** Face effects a sender can apply before encoding (remembered per user). */
 export const FACE_EFFECTS = ['none', 'blur', 'pixelate', 'glasses', 'beauty', 'background-blur'] as const;
 export type FaceEffectName = (typeof FACE_EFFECTS)[number];
-/** Screen sharing: default capture rate and the largest size sent. */
+/** Frames per second of a screen share unless told otherwise (slides and text change slowly). */
 export const SCREEN_DEFAULT_FPS = 5;
-export const SCREEN_MAX_WIDTH = 1280;
-export const SCREEN_MAX_HEIGHT = 720;
+/** Without an explicit size, a shared screen is scaled down to fit this box, keeping its aspect ratio. */
+export const SCREEN_FIT_WIDTH = 1280;
+export const SCREEN_FIT_HEIGHT = 720;
 
 // ---- relay -----------------------------------------------------------------------------------
 /** Bytes of video a receiver's socket may have queued before further video frames are dropped. */

@@ -18,6 +18,7 @@ APT_PACKAGES=(
   libopencv-dev opencv-doc                    # OpenCV 4.6 + Haar cascades; sample faces/video for tests
   libasound2-dev libasound2-plugins alsa-utils # PortAudio's ALSA backend, ALSA->PulseAudio plugin
   pulseaudio pulseaudio-utils                 # virtual microphone/speaker for audio tests
+  libx11-dev libxext-dev                      # screen capture addon (Xlib, MIT-SHM)
   xvfb xauth x11-xserver-utils imagemagick    # a display for GUI tests, screenshots
   sox espeak-ng                               # test speech/tones and frequency measurement
 )

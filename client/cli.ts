@@ -3,7 +3,7 @@
  * participant built on the same client core as the desktop app.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { DEFAULT_HOST, DEFAULT_PORT } from '../common/constants';
+import { DEFAULT_HOST, DEFAULT_PORT, FACE_EFFECTS, type FaceEffectName } from '../common/constants';
 import { MeetingError } from '../common/errors';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -35,6 +35,13 @@ function port(value: string): number {
   return n;
 }
 
+function faceEffect(value: string): FaceEffectName {
+  if (!(FACE_EFFECTS as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(`expected one of ${FACE_EFFECTS.join(', ')}`);
+  }
+  return value as FaceEffectName;
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -59,6 +66,8 @@ export interface BotOptions {
   recordVideo?: string;
   stats?: boolean;
   fps?: number;
+  effect?: FaceEffectName;
+  screen?: boolean;
 }
 
 /** Prints one line per event: JSON objects with --json, readable text otherwise. */
@@ -146,7 +155,8 @@ async function startMedia(
   print: (event: string, data: Record<string, unknown>) => void,
 ): Promise<MediaSession | null> {
   const speaker = options.recordAudio ?? (options.speaker ? parseAudioSpec(options.speaker) : 'none');
-  const wanted = options.video !== 'none' || options.audio !== 'none' || speaker !== 'none' || options.recordVideo || options.stats;
+  const wanted =
+    options.video !== 'none' || options.audio !== 'none' || speaker !== 'none' || options.recordVideo || options.stats || options.screen;
   if (!wanted) return null;
   const { MediaSession } = await import('./media/MediaSession');
   const media = new MediaSession(client, {
@@ -155,6 +165,7 @@ async function startMedia(
     speaker: speaker === 'none' ? 'none' : speaker,
     ...(options.fps ? { fps: options.fps } : {}),
   });
+  if (options.effect) await media.setEffect(options.effect);
   media.on('error', (e) => print('error', { code: 'ERR_MEDIA', message: e.message }));
   media.on('activeSpeaker', (memberId) => print('active-speaker', { memberId }));
   if (options.recordVideo) {
@@ -166,6 +177,12 @@ async function startMedia(
     });
   }
   await media.start();
+  if (options.screen) {
+    await media.startScreenShare();
+    print('screen-share', { active: true, display: process.env.DISPLAY ?? null });
+  }
+  client.on('screenShare', (e) => print('screen-share', { ...e }));
+  client.on('effectChanged', (e) => print('effect', { ...e }));
   if (options.stats) {
     const timer = setInterval(() => print('stats', { ...media.stats() }), 1000);
     timer.unref();
@@ -219,6 +236,8 @@ export function buildProgram(): Command {
     .option('--record-audio <out.wav>', 'write the received (mixed) audio to a WAV file')
     .option('--record-video <dir>', 'write received video frames as JPEG files')
     .option('--stats', 'print media statistics every second')
+    .option('--effect <name>', `face effect on the camera: ${FACE_EFFECTS.join(', ')}`, faceEffect)
+    .option('--screen', 'share the screen of $DISPLAY')
     .action(async (opts: BotOptions) => {
       process.exitCode = await runBot(opts);
     });

@@ -8,6 +8,7 @@
 import { nowMs } from '../../common/clock';
 import {
   AUDIO_FRAME_MS,
+  type FaceEffectName,
   MAX_FRAME_SIZE,
   MediaFlag,
   MediaKind,
@@ -28,6 +29,8 @@ import { encodeJpeg } from './Jpeg';
 import { Mixer } from './Mixer';
 import { OpusCodec } from './Opus';
 import { Pacer } from './Pacer';
+import { FaceEffects } from './effects/FaceEffects';
+import { ScreenSource } from './ScreenSource';
 import { Vad } from './Vad';
 import { VideoSource, type VideoSourceSpec } from './VideoSource';
 
@@ -46,6 +49,11 @@ export interface MediaSessionOptions {
   maxVideoAgeMs?: number;
   /** Tone frequency for audio 'tone' (Hz). */
   toneFrequency?: number;
+  /** Face effect to start with (default: the one the account chose last). */
+  effect?: FaceEffectName;
+  /** X display to share (default $DISPLAY). */
+  screenDisplay?: string;
+  screenFps?: number;
 }
 
 export interface RemoteVideoFrame {
@@ -60,7 +68,7 @@ export interface RemoteVideoFrame {
 }
 
 export interface MediaStats {
-  sent: { audio: number; video: number };
+  sent: { audio: number; video: number; screen: number };
   /** Audio frames not sent because they were silence. */
   silent: number;
   /** Video frames not sent because the video link was backed up. */
@@ -80,6 +88,9 @@ export interface MediaStats {
   /** Deepest jitter buffer (ms). */
   jitterDepthMs: number;
   activeSpeaker: number | null;
+  effect: FaceEffectName;
+  /** Mean cost of the current face effect per frame (ms), detection included. */
+  effectMs: number;
 }
 
 export type MediaSessionEvents = {
@@ -128,7 +139,10 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   readonly #playout: Pacer;
   readonly #videoAge = new Window();
   readonly #audioLatency = new Window();
+  readonly #effects = new FaceEffects();
   #video: VideoSource | null = null;
+  #screen: ScreenSource | null = null;
+  #screenSeq = 0;
   #audio: AudioSource | null = null;
   #sink: AudioSink | null = null;
   #cameraOn: boolean;
@@ -137,7 +151,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   #audioSeq = 0;
   #videoBlocked = false;
   #started = false;
-  #stats = { sentAudio: 0, sentVideo: 0, silent: 0, sendDropped: 0, recvAudio: 0, recvVideo: 0, videoDropped: 0 };
+  #stats = { sentScreen: 0, sentAudio: 0, sentVideo: 0, silent: 0, sendDropped: 0, recvAudio: 0, recvVideo: 0, videoDropped: 0 };
   readonly #onMedia = (frame: Buffer, link: 'audio' | 'video'): void => this.#receive(frame, link);
 
   constructor(client: MeetingClient, options: MediaSessionOptions = {}) {
@@ -156,12 +170,19 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   get microphoneOn(): boolean {
     return this.#microphoneOn;
   }
+  get effect(): FaceEffectName {
+    return this.#effects.effect;
+  }
+  get screenSharing(): boolean {
+    return this.#screen !== null;
+  }
 
   /** Syncs the clock, opens capture and playback, and starts sending and receiving. */
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
     if (this.#client.clock.samples < 3) await this.#client.syncClock(5);
+    this.#effects.setEffect(this.#options.effect ?? this.#client.session?.effect ?? 'none');
     this.#client.on('media', this.#onMedia);
     const speaker = this.#options.speaker ?? 'none';
     if (speaker !== 'none') {
@@ -195,6 +216,39 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     await this.#client.setMediaState(this.#microphoneOn, this.#cameraOn);
   }
 
+  /** Switches the face effect from the next frame on; remembered for the account, the room is told. */
+  async setEffect(effect: FaceEffectName): Promise<void> {
+    this.#effects.setEffect(effect);
+    await this.#client.setEffect(effect);
+  }
+
+  /** Shares the screen as a second video source (after the server grants it). */
+  async startScreenShare(): Promise<void> {
+    if (this.#screen) return;
+    const source = ScreenSource.open({
+      ...(this.#options.screenDisplay ? { display: this.#options.screenDisplay } : {}),
+      ...(this.#options.screenFps ? { fps: this.#options.screenFps } : {}),
+    });
+    try {
+      await this.#client.startScreenShare();
+    } catch (error) {
+      source.stop();
+      throw error;
+    }
+    source.on('frame', (f) => this.#sendFrame(f, MediaSource.SCREEN));
+    source.on('error', (e) => this.safeEmit('error', e));
+    source.start();
+    this.#screen = source;
+  }
+
+  async stopScreenShare(): Promise<void> {
+    const source = this.#screen;
+    if (!source) return;
+    this.#screen = null;
+    source.stop();
+    await this.#client.stopScreenShare().catch(() => undefined);
+  }
+
   stats(): MediaStats {
     let audioDropped = 0;
     let concealed = 0;
@@ -207,7 +261,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     }
     const st = this.#stats;
     return {
-      sent: { audio: st.sentAudio, video: st.sentVideo },
+      sent: { audio: st.sentAudio, video: st.sentVideo, screen: st.sentScreen },
       silent: st.silent,
       sendDropped: st.sendDropped,
       received: { audio: st.recvAudio, video: st.recvVideo },
@@ -220,6 +274,8 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
       audioLatencyP99Ms: this.#audioLatency.percentile(99),
       jitterDepthMs: depth,
       activeSpeaker: this.#activeSpeaker.current,
+      effect: this.#effects.effect,
+      effectMs: this.#effects.timings[this.#effects.effect].meanMs,
     };
   }
 
@@ -228,6 +284,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     if (!this.#started) return;
     this.#started = false;
     this.#client.off('media', this.#onMedia);
+    await this.stopScreenShare();
     this.#closeCamera();
     await this.#closeMicrophone();
     this.#playout.stop();
@@ -241,7 +298,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     const spec = this.#options.video ?? 'none';
     if (spec === 'none' || this.#video) return;
     const source = VideoSource.open(spec, { width: this.#options.width, height: this.#options.height, fps: this.#options.fps });
-    source.on('frame', (f) => this.#sendVideo(f));
+    source.on('frame', (f) => this.#sendFrame(this.#effects.apply(f), MediaSource.CAMERA));
     source.on('error', (e) => this.safeEmit('error', e));
     source.start();
     this.#video = source;
@@ -268,9 +325,9 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     await source?.stop();
   }
 
-  #sendVideo(frame: VideoFrame): void {
+  #sendFrame(frame: VideoFrame, source: number): void {
     const jpeg = encodeJpeg(frame, this.#options.jpegQuality ?? VIDEO_DEFAULT_JPEG_QUALITY);
-    this.safeEmit('localVideo', { jpeg, capturedAt: frame.timestamp });
+    if (source === MediaSource.CAMERA) this.safeEmit('localVideo', { jpeg, capturedAt: frame.timestamp });
     // A backed-up link means the network cannot keep up: drop whole frames, never queue them.
     if (this.#videoBlocked) {
       this.#stats.sendDropped++;
@@ -279,10 +336,10 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     const wire = encodeMediaFrame(
       {
         kind: MediaKind.VIDEO,
-        source: MediaSource.CAMERA,
+        source,
         flags: MediaFlag.KEYFRAME,
         sender: 0,
-        sequence: this.#videoSeq++ >>> 0,
+        sequence: (source === MediaSource.SCREEN ? this.#screenSeq++ : this.#videoSeq++) >>> 0,
         timestamp: this.#client.clock.toServer(frame.timestamp) * 1000,
       },
       jpeg,
@@ -291,7 +348,8 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     const link = this.#client.mediaLink('video');
     if (!link) return;
     if (!link.writeFrame(wire)) this.#videoBlocked = true;
-    this.#stats.sentVideo++;
+    if (source === MediaSource.SCREEN) this.#stats.sentScreen++;
+    else this.#stats.sentVideo++;
   }
 
   #sendAudio(frame: AudioFrame): void {

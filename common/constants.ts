@@ -96,6 +96,18 @@ export const AUDIO_PLAYBACK_MAX_QUEUE_MS = 200;
 /** Face effects a sender can apply before encoding (remembered per user). */
 export const FACE_EFFECTS = ['none', 'blur', 'pixelate', 'glasses', 'beauty', 'background-blur'] as const;
 export type FaceEffectName = (typeof FACE_EFFECTS)[number];
+/** The face effect a new account starts with. */
+export const FACE_EFFECT_DEFAULT: FaceEffectName = 'none';
+/** True when `v` names a face effect. */
+export function isFaceEffect(v: unknown): v is FaceEffectName {
+  return typeof v === 'string' && (FACE_EFFECTS as readonly string[]).includes(v);
+}
+/** Width of the grey copy the face detector runs on (px); height follows the frame's aspect. */
+export const FACE_DETECT_WIDTH = 240;
+/** The face detector runs on every this-many-th frame; the face is followed in between. */
+export const FACE_DETECT_EVERY = 3;
+/** A face the detector no longer finds is kept this long (ms) before effects drop it. */
+export const FACE_HOLD_MS = 500;
 /** Frames per second of a screen share unless told otherwise (slides and text change slowly). */
 export const SCREEN_DEFAULT_FPS = 5;
 /** Without an explicit size, a shared screen is scaled down to fit this box, keeping its aspect ratio. */

@@ -15,7 +15,7 @@ started=$(date +%s)
 APT_PACKAGES=(
   build-essential pkg-config python3 cmake ninja-build patchelf
   qtbase5-dev libqt5svg5-dev                  # NodeGui (Qt 5.15)
-  libopencv-dev opencv-doc                    # OpenCV 4.6 + Haar cascades; sample faces/video for tests
+  libopencv-dev opencv-data opencv-doc        # OpenCV 4.6, its Haar cascades; sample faces/video for tests
   libasound2-dev libasound2-plugins alsa-utils # PortAudio's ALSA backend, ALSA->PulseAudio plugin
   pulseaudio pulseaudio-utils                 # virtual microphone/speaker for audio tests
   libx11-dev libxext-dev                      # screen capture addon (Xlib, MIT-SHM)

@@ -12,8 +12,7 @@ import net from 'node:net';
 import path from 'node:path';
 import {
   CHAT_HISTORY_ON_JOIN,
-  FACE_EFFECTS,
-  type FaceEffectName,
+  isFaceEffect,
   FrameType,
   HEARTBEAT_TIMEOUT_MS,
   LOGIN_FAILURE_LIMIT,
@@ -76,8 +75,6 @@ type Handler<K extends RequestType> = (
   link: Link,
   data: RequestParams<K>,
 ) => Promise<RequestResults[K]> | RequestResults[K];
-
-const isFaceEffect = (v: string): v is FaceEffectName => (FACE_EFFECTS as readonly string[]).includes(v);
 
 const MENTION = /@([A-Za-z0-9_.-]{3,32})/g;
 

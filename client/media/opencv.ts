@@ -6,6 +6,9 @@
 import { Log } from '@u4/opencv-build';
 
 Log.silence = true;
+// The binding is built against Debian's OpenCV by scripts/build-native.sh. Without this its loader
+// looks for an OpenCV that @u4/opencv-build compiled itself and throws when there is none.
+process.env.OPENCV4NODEJS_DISABLE_AUTOBUILD ??= '1';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import cvModule = require('@u4/opencv4nodejs');

@@ -56,8 +56,12 @@ for (const kind of TEST_DATABASE_KINDS) {
         passwordHash: 'hash-a',
         createdAt: 1_700_000_000_123,
         lastLoginAt: null,
+        faceEffect: 'none',
       });
       assert.deepEqual(await db.users.findByUsername('alice'), alice);
+      await db.users.setFaceEffect(alice.id, 'beauty');
+      assert.equal((await db.users.findById(alice.id))?.faceEffect, 'beauty');
+      await db.users.setFaceEffect(alice.id, 'none');
       assert.deepEqual(await db.users.findById(alice.id), alice);
       assert.equal(await db.users.findByUsername('bob'), undefined);
       assert.equal(await db.users.findById(alice.id + 1000), undefined);

@@ -19,7 +19,7 @@ APT_PACKAGES=(
   libasound2-dev libasound2-plugins alsa-utils # PortAudio's ALSA backend, ALSA->PulseAudio plugin
   pulseaudio pulseaudio-utils                 # virtual microphone/speaker for audio tests
   libx11-dev libxext-dev                      # screen capture addon (Xlib, MIT-SHM)
-  xvfb xauth x11-xserver-utils imagemagick    # a display for GUI tests, screenshots
+  xvfb xauth x11-xserver-utils imagemagick xdotool # a display, screenshots and real input for GUI tests
   sox espeak-ng                               # test speech/tones and frequency measurement
 )
 

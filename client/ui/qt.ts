@@ -30,7 +30,13 @@ export function loadNodeGui(): NodeGui {
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   loaded = require('@nodegui/nodegui') as NodeGui;
-  if (!underQode()) startPump(loaded);
+  if (!underQode()) {
+    startPump(loaded);
+    // When Node tears its environment down by itself (the loop ran dry), Qt's objects are destroyed
+    // after it and NodeGui's destroy callbacks call into the dead environment, which aborts the
+    // process (Napi::Error). Exiting explicitly first avoids that.
+    process.once('beforeExit', (code) => process.exit(code));
+  }
   return loaded;
 }
 

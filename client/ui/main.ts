@@ -1,0 +1,91 @@
+/**
+ * Entry point of the desktop client (`meeting client --server HOST:PORT`, `npm start`): loads
+ * NodeGui (through the qode shim on plain Node), renders the React window and resolves when the
+ * window is closed. MEETING_UI_AUTOMATION=1 adds the JSON-line automation channel on stdin/stdout
+ * (tests); MEETING_UI_MEDIA=off runs without the media layer; MEETING_UI_VIDEO / _AUDIO / _SPEAKER
+ * preset the device pickers (see devices.ts).
+ */
+import type { QMainWindow } from '@nodegui/nodegui';
+import { Automation } from './automation';
+import { DesktopApp } from './DesktopApp';
+import { loadMediaSessionFactory, type MediaSessionFactory } from './mediaTypes';
+import { loadNodeGui, QT_PUMP_INTERVAL_MS, stopNodeGui } from './qt';
+import { VideoRenderer } from './VideoRenderer';
+
+export interface DesktopClientOptions {
+  /** Server address prefilled in the login window (HOST:PORT). */
+  server: string;
+}
+
+function debug(message: string): void {
+  if (process.env.MEETING_UI_DEBUG) process.stderr.write(`[ui] ${message}\n`);
+}
+
+/** Memoises the media layer's loading: it is required once, on first use. */
+function mediaLoader(
+  env: NodeJS.ProcessEnv,
+): () => { factory: MediaSessionFactory | null; reason: string } {
+  let loaded: { factory: MediaSessionFactory | null; reason: string } | null = null;
+  return () => {
+    if (env.MEETING_UI_MEDIA === 'off')
+      return { factory: null, reason: 'media off (MEETING_UI_MEDIA=off)' };
+    loaded ??= loadMediaSessionFactory();
+    return loaded;
+  };
+}
+
+/** Opens the desktop client and resolves once its window is closed. */
+export async function runDesktopClient(opts: DesktopClientOptions): Promise<void> {
+  // React's production build (its development build checks and warns on every render); set
+  // NODE_ENV=development to get React's warnings.
+  process.env.NODE_ENV ??= 'production';
+  const qt = loadNodeGui();
+  // react-nodegui may only be required once NodeGui is loaded (above).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { mountApp, unmountApp } = require('./views/App') as typeof import('./views/App');
+  const app = new DesktopApp({ server: opts.server, loadMedia: mediaLoader(process.env) });
+  const renderer = new VideoRenderer(qt);
+  const window: QMainWindow = await mountApp(app, renderer);
+
+  // Pictures are scaled to their tiles: re-scale them shortly after the window's size settles.
+  let resizeTimer: NodeJS.Timeout | null = null;
+  window.addEventListener(qt.WidgetEventTypes.Resize, () => {
+    if (resizeTimer) clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => renderer.repaintAll(), 60);
+  });
+
+  let automation: Automation | null = null;
+  if (process.env.MEETING_UI_AUTOMATION === '1') {
+    automation = new Automation({
+      qt,
+      window,
+      app,
+      renderer,
+      input: process.stdin,
+      output: process.stdout,
+    });
+    // "Interactive": the window is shown and the pump has processed its first events.
+    setTimeout(
+      () =>
+        automation?.event('ready', {
+          launchMs: Math.round(process.uptime() * 1000),
+          page: app.state.page,
+        }),
+      2 * QT_PUMP_INTERVAL_MS,
+    );
+  }
+
+  await new Promise<void>((resolve) =>
+    window.addEventListener(qt.WidgetEventTypes.Close, () => resolve()),
+  );
+  debug('window closed');
+  if (resizeTimer) clearTimeout(resizeTimer);
+  automation?.stop();
+  if (automation) process.stdin.destroy();
+  await app.close();
+  debug('app closed');
+  await unmountApp();
+  renderer.clear();
+  stopNodeGui();
+  debug('pump stopped');
+}

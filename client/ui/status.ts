@@ -1,0 +1,34 @@
+/** The status bar's text: connection state, round trip, media latency and dropped frames. */
+import type { DesktopApp } from './DesktopApp';
+import type { VideoRenderer } from './VideoRenderer';
+
+function ms(value: number | null): string {
+  return value === null || Number.isNaN(value)
+    ? '–'
+    : `${value < 10 ? value.toFixed(1) : Math.round(value)} ms`;
+}
+
+/** The status text for the current state (exported for the automation channel). */
+export function statusText(app: DesktopApp, renderer: VideoRenderer): string {
+  const client = app.client;
+  if (!client?.connected) return 'Disconnected';
+  const parts = [
+    `Connected to ${client.address.host}:${client.address.port} as ${app.username}`,
+    `RTT ${ms(client.clock.rtt)}`,
+  ];
+  const media = app.media;
+  if (media) {
+    const s = media.stats();
+    parts.push(
+      `latency video ${ms(s.videoLatencyMs)}, audio ${ms(s.audioLatencyMs)}`,
+      `received ${s.received.video} frames`,
+      `dropped video ${s.videoDropped}, audio ${s.audioDropped}`,
+    );
+  }
+  if (app.meeting) {
+    const r = renderer.stats();
+    parts.push(`painted ${r.rendered}, skipped ${r.skipped}`);
+  }
+  if (app.state.mediaError) parts.push(`media: ${app.state.mediaError}`);
+  return parts.join('  ·  ');
+}

@@ -1,0 +1,205 @@
+/**
+ * The grid of video tiles: self view first, then one tile per remote member, re-flowed as people
+ * join and leave (1→1x1, 2→2x1, 3-4→2x2, 5-6→3x2…). React lays the tiles out; pictures are painted
+ * into each tile's label by the VideoRenderer, never through a re-render.
+ */
+import { WidgetEventTypes, type QLabel, type QWidget } from '@nodegui/nodegui';
+import { Text, View } from '@nodegui/react-nodegui';
+import React, { useCallback, useEffect, useRef, useState } from 'react';
+import { gridRows, gridShape } from '../format';
+import type { VideoRenderer } from '../VideoRenderer';
+import { useRemovable } from './hooks';
+
+export interface TileInfo {
+  memberId: number;
+  username: string;
+  isHost: boolean;
+  audio: boolean;
+  video: boolean;
+  self: boolean;
+}
+
+/** Margin around a tile, width of its frame and height of its caption (px). */
+const TILE_MARGIN = 4;
+const TILE_FRAME = 4;
+const CAPTION_HEIGHT = 24;
+const GRID_PADDING = 4;
+
+function tileStyle(active: boolean, size: TileSize): string {
+  // Explicit sizes everywhere: the flex layout measures leaf widgets by their size hint (a label's
+  // text, or its pixmap: the last picture would hold the tile at its old size after a re-flow).
+  // The frame is the tile's background showing through its padding (the active speaker's is
+  // green). Margin and padding are given to the layout only (qproperty-y…): as Qt style sheet
+  // properties they would also inset the painted background under the children.
+  return (
+    `width: ${size.width}px; height: ${size.height}px; flex-direction: column; ` +
+    `qproperty-yMargin: ${TILE_MARGIN}px; qproperty-yPadding: ${TILE_FRAME}px; ` +
+    `background-color: ${active ? '#2ecc71' : '#3a3a3a'};`
+  );
+}
+
+interface TileSize {
+  width: number;
+  height: number;
+}
+
+interface TileProps {
+  tile: TileInfo;
+  active: boolean;
+  renderer: VideoRenderer;
+  width: number;
+  height: number;
+}
+
+function TileImpl({ tile, active, renderer, width, height }: TileProps): React.ReactElement {
+  const { memberId } = tile;
+  const root = useRemovable<QWidget>();
+  const current = useRef<QLabel | null>(null);
+  const labelRef = useCallback(
+    (label: QLabel | null) => {
+      if (label) {
+        current.current = label;
+        renderer.setLabel(memberId, label);
+      } else if (current.current) {
+        renderer.unsetLabel(memberId, current.current);
+        current.current = null;
+      }
+    },
+    [renderer, memberId],
+  );
+  const flags = [
+    tile.audio ? '' : 'muted',
+    tile.video ? '' : 'camera off',
+    active ? 'speaking' : '',
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  const name = `${tile.username}${tile.self ? ' (you)' : ''}${tile.isHost ? ' ★' : ''}`;
+  const inner = {
+    width: Math.max(8, width - 2 * TILE_FRAME),
+    height: Math.max(8, height - 2 * TILE_FRAME - CAPTION_HEIGHT),
+  };
+  return (
+    <View id={`tile-${memberId}`} ref={root} style={tileStyle(active, { width, height })}>
+      <Text
+        id={`video-${memberId}`}
+        ref={labelRef}
+        style={`width: ${inner.width}px; height: ${inner.height}px; color: #9a9a9a; background-color: #141414;`}
+      />
+      <View
+        id={`tileCaption-${memberId}`}
+        style={`width: ${inner.width}px; height: ${CAPTION_HEIGHT}px; flex-direction: row; align-items: 'center'; qproperty-yPaddingHorizontal: 4px; background-color: #262626;`}
+      >
+        <Text
+          id={`tileName-${memberId}`}
+          style={`flex-grow: 3; flex-basis: 0; color: #f0f0f0; font-weight: ${active ? 'bold' : 'normal'};`}
+        >
+          {name}
+        </Text>
+        {/* Both captions share the row by ratio: a leaf's width is measured once, not per text. */}
+        <Text
+          id={`tileFlags-${memberId}`}
+          style="flex-grow: 2; flex-basis: 0; color: #f39c12; qproperty-alignment: 'AlignRight | AlignVCenter';"
+        >
+          {flags}
+        </Text>
+      </View>
+    </View>
+  );
+}
+
+const Tile = React.memo(TileImpl);
+
+function GridRow({ id, children }: { id: string; children: React.ReactNode }): React.ReactElement {
+  const root = useRemovable<QWidget>();
+  // A short last row is centred.
+  return (
+    <View id={id} ref={root} style="flex-direction: row; justify-content: 'center';">
+      {children}
+    </View>
+  );
+}
+
+export interface VideoGridProps {
+  tiles: TileInfo[];
+  activeSpeaker: number | null;
+  renderer: VideoRenderer;
+  /** False when there is no media session: tiles say so instead of waiting for video. */
+  hasMedia: boolean;
+}
+
+function VideoGridImpl({
+  tiles,
+  activeSpeaker,
+  renderer,
+  hasMedia,
+}: VideoGridProps): React.ReactElement {
+  const known = useRef(new Set<number>());
+  useEffect(() => {
+    const now = new Set(tiles.map((t) => t.memberId));
+    for (const id of known.current) if (!now.has(id)) renderer.forget(id);
+    known.current = now;
+    for (const t of tiles)
+      renderer.setPlaceholder(
+        t.memberId,
+        !hasMedia ? 'Video unavailable' : t.video ? null : 'Camera off',
+      );
+  }, [tiles, hasMedia, renderer]);
+
+  // Tile sizes follow the grid's size (tracked through its Resize events).
+  const grid = useRef<QWidget | null>(null);
+  const [area, setArea] = useState({ width: 0, height: 0 });
+  useEffect(() => {
+    const widget = grid.current;
+    if (!widget) return;
+    const onResize = (): void => {
+      const width = widget.width();
+      const height = widget.height();
+      setArea((a) => (a.width === width && a.height === height ? a : { width, height }));
+    };
+    widget.addEventListener(WidgetEventTypes.Resize, onResize);
+    onResize();
+    return () => {
+      if (widget.native) widget.removeEventListener(WidgetEventTypes.Resize, onResize);
+    };
+  }, []);
+
+  const { cols, rows: rowCount } = gridShape(tiles.length);
+  const tileWidth = cols
+    ? Math.max(40, Math.floor((area.width - 2 * GRID_PADDING) / cols) - 2 * TILE_MARGIN)
+    : 0;
+  const tileHeight = rowCount
+    ? Math.max(40, Math.floor((area.height - 2 * GRID_PADDING) / rowCount) - 2 * TILE_MARGIN)
+    : 0;
+  // Pictures are scaled to their labels: re-scale once the new tile sizes are laid out.
+  useEffect(() => {
+    const timer = setTimeout(() => renderer.repaintAll(), 50);
+    return () => clearTimeout(timer);
+  }, [renderer, tileWidth, tileHeight]);
+
+  const rows = gridRows(tiles);
+  return (
+    <View
+      id="videoGrid"
+      ref={grid}
+      style={`flex: 3; flex-direction: column; justify-content: 'center'; background-color: #1b1b1b; padding: ${GRID_PADDING}px;`}
+    >
+      {rows.map((row, r) => (
+        <GridRow key={`row-${r}`} id={`videoRow-${r}`}>
+          {row.map((t) => (
+            <Tile
+              key={t.memberId}
+              tile={t}
+              active={t.memberId === activeSpeaker}
+              renderer={renderer}
+              width={tileWidth}
+              height={tileHeight}
+            />
+          ))}
+        </GridRow>
+      ))}
+    </View>
+  );
+}
+
+export const VideoGrid = React.memo(VideoGridImpl);

@@ -4,17 +4,16 @@
  * as the shared screen at the receiver.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { MediaSource } from '../../common/constants';
 import type { MeetingClient } from '../../client/MeetingClient';
-import { MediaSession, type RemoteVideoFrame } from '../../client/media/MediaSession';
+import type { MediaSession, MediaSessionOptions, RemoteVideoFrame } from '../../client/media/MediaSession';
 import { decodeJpegBgr } from '../../client/media/Jpeg';
 import { cv } from '../../client/media/opencv';
 import { X11Grabber } from '../../client/media/screen/X11Grabber';
 import { ensureDisplay } from '../helpers/xvfb';
-import { sleep, startTestServer, waitFor, type TestServer } from '../helpers/server';
+import { useMeetingPair } from '../helpers/media';
+import { sleep, waitFor } from '../helpers/server';
 import { PATTERN_A, colourDistance, paintRoot, quadrantColours, writeQuadrantsPng } from '../unit/screen/helpers';
 
 const MESSI = '/usr/share/doc/opencv-doc/examples/data/messi5.jpg';
@@ -35,37 +34,12 @@ function meanDiff(a: Buffer, b: Buffer, width: number, rect: { x: number; y: num
 
 describe('face effects and screen sharing end to end', function () {
   this.timeout(60_000);
-  let t: TestServer;
-  let tmp: string;
-  let a: MeetingClient;
-  let b: MeetingClient;
-  const sessions: MediaSession[] = [];
-
-  beforeEach(async () => {
-    t = await startTestServer('sqlite');
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'meeting-fx-'));
-    a = await t.client();
-    b = await t.client();
-    await a.register('sender', 'password1');
-    await b.register('viewer', 'password1');
-    const { meeting } = await a.createMeeting('Effects');
-    await b.joinMeeting(meeting.id);
-  });
-  afterEach(async () => {
-    await Promise.all(sessions.splice(0).map((s) => s.stop()));
-    await t.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
-
-  function session(client: MeetingClient, options: ConstructorParameters<typeof MediaSession>[1]): MediaSession {
-    const s = new MediaSession(client, options);
-    sessions.push(s);
-    return s;
-  }
+  const pair = useMeetingPair(['sender', 'viewer']);
+  const session = (client: MeetingClient, options: MediaSessionOptions): MediaSession => pair.session(client, options);
 
   /** A still video of a real face: messi5.jpg resized to 640x480, written as a short MJPG clip. */
   function faceClip(): string {
-    const file = path.join(tmp, 'face.avi');
+    const file = path.join(pair.tmp, 'face.avi');
     const image = cv.imread(MESSI).resize(480, 640);
     const writer = new cv.VideoWriter(file, cv.VideoWriter.fourcc('MJPG'), 15, new cv.Size(640, 480), true);
     for (let i = 0; i < 30; i++) writer.write(image);
@@ -74,8 +48,8 @@ describe('face effects and screen sharing end to end', function () {
   }
 
   it('toggling an effect mid-meeting changes what the receiver decodes, inside the face only', async () => {
-    const sender = session(a, { video: faceClip(), fps: 10 });
-    const receiver = session(b, {});
+    const sender = session(pair.a, { video: faceClip(), fps: 10 });
+    const receiver = session(pair.b, {});
     let latest: RemoteVideoFrame | null = null;
     receiver.on('video', (f) => (latest = { ...f, jpeg: Buffer.from(f.jpeg) }));
     await receiver.start();
@@ -84,7 +58,7 @@ describe('face effects and screen sharing end to end', function () {
     assert.ok(latest, 'video arrives');
     const before = decodeJpegBgr((latest as RemoteVideoFrame).jpeg);
 
-    const told = waitFor(b, 'effectChanged');
+    const told = waitFor(pair.b, 'effectChanged');
     await sender.setEffect('pixelate');
     await told;
     await sleep(1500);
@@ -108,18 +82,18 @@ describe('face effects and screen sharing end to end', function () {
     const keeper = X11Grabber.open(display);
     try {
       const { width, height } = keeper.size();
-      const png = path.join(tmp, 'pattern.png');
+      const png = path.join(pair.tmp, 'pattern.png');
       writeQuadrantsPng(png, width, height, PATTERN_A);
       paintRoot(display, png);
-      const sender = session(a, { screenDisplay: display });
-      const receiver = session(b, {});
+      const sender = session(pair.a, { screenDisplay: display });
+      const receiver = session(pair.b, {});
       const screens: RemoteVideoFrame[] = [];
       receiver.on('video', (f) => {
         if (f.source === MediaSource.SCREEN) screens.push({ ...f, jpeg: Buffer.from(f.jpeg) });
       });
       await receiver.start();
       await sender.start();
-      const told = waitFor(b, 'screenShare', (e: { active: boolean }) => e.active);
+      const told = waitFor(pair.b, 'screenShare', (e: { active: boolean }) => e.active);
       await sender.startScreenShare();
       await told;
       await sleep(1500);
@@ -127,7 +101,7 @@ describe('face effects and screen sharing end to end', function () {
       const last = decodeJpegBgr(screens[screens.length - 1]!.jpeg);
       const colours = quadrantColours(last.data, last.width, last.height, 3);
       colours.forEach((c, i) => assert.ok(colourDistance(c, PATTERN_A[i]!) < 40, `quadrant ${i}: ${c.map(Math.round).join(',')}`));
-      assert.equal(b.members.find((m) => m.username === 'sender')?.screen, true);
+      assert.equal(pair.b.members.find((m) => m.username === 'sender')?.screen, true);
       await sender.stopScreenShare();
       const count = screens.length;
       await sleep(600);

@@ -5,46 +5,20 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { MeetingClient } from '../../client/MeetingClient';
-import { MediaSession, type RemoteVideoFrame } from '../../client/media/MediaSession';
+import type { MediaSession, MediaSessionOptions, RemoteVideoFrame } from '../../client/media/MediaSession';
 import { decodeJpegBgr } from '../../client/media/Jpeg';
 import { readPatternStamp } from '../../client/media/TestPattern';
 import { readWavFile } from '../../client/media/wav';
 import { dominantFrequency, rmsDbfs } from '../../client/media/analysis';
-import { sleep, startTestServer, waitFor, type TestServer } from '../helpers/server';
+import { useMeetingPair } from '../helpers/media';
+import { sleep, waitFor } from '../helpers/server';
 
 describe('media end to end', function () {
   this.timeout(60_000);
-  let t: TestServer;
-  let tmp: string;
-  let a: MeetingClient;
-  let b: MeetingClient;
-  const sessions: MediaSession[] = [];
-
-  beforeEach(async () => {
-    t = await startTestServer('sqlite');
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'meeting-media-'));
-    a = await t.client();
-    b = await t.client();
-    await a.register('alice', 'password1');
-    await b.register('bob', 'password1');
-    const { meeting } = await a.createMeeting('Media');
-    await b.joinMeeting(meeting.id);
-  });
-  afterEach(async () => {
-    await Promise.all(sessions.splice(0).map((s) => s.stop()));
-    await t.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
-
-  function media(client: MeetingClient, options: ConstructorParameters<typeof MediaSession>[1]): MediaSession {
-    const s = new MediaSession(client, options);
-    sessions.push(s);
-    return s;
-  }
+  const pair = useMeetingPair(['alice', 'bob']);
+  const media = (client: MeetingClient, options: MediaSessionOptions): MediaSession => pair.session(client, options);
 
   function collectVideo(s: MediaSession): RemoteVideoFrame[] {
     const frames: RemoteVideoFrame[] = [];
@@ -53,14 +27,14 @@ describe('media end to end', function () {
   }
 
   it('a test-pattern camera at A arrives at B as decodable frames with increasing numbers', async () => {
-    const sender = media(a, { video: 'testpattern', fps: 15 });
-    const receiver = media(b, {});
+    const sender = media(pair.a, { video: 'testpattern', fps: 15 });
+    const receiver = media(pair.b, {});
     const frames = collectVideo(receiver);
     await receiver.start();
     await sender.start();
     await sleep(2000);
     assert.ok(frames.length >= 20, `received ${frames.length} frames in 2 s at 15 fps`);
-    assert.ok(frames.every((f) => f.memberId === a.session?.memberId));
+    assert.ok(frames.every((f) => f.memberId === pair.a.session?.memberId));
     const stamps = frames.map((f) => {
       const img = decodeJpegBgr(f.jpeg);
       assert.deepEqual([img.width, img.height], [640, 480]);
@@ -75,11 +49,11 @@ describe('media end to end', function () {
   });
 
   it('a 440 Hz tone from a WAV file at A plays at B as 440 Hz (files)', async () => {
-    const input = path.join(tmp, 'tone.wav');
+    const input = path.join(pair.tmp, 'tone.wav');
     execFileSync('sox', ['-n', '-r', '48000', '-c', '1', '-b', '16', input, 'synth', '3', 'sine', '440', 'vol', '0.3']);
-    const output = path.join(tmp, 'heard.wav');
-    const receiver = media(b, { speaker: output });
-    const sender = media(a, { audio: input });
+    const output = path.join(pair.tmp, 'heard.wav');
+    const receiver = media(pair.b, { speaker: output });
+    const sender = media(pair.a, { audio: input });
     await receiver.start();
     await sender.start();
     await sleep(2500);
@@ -97,9 +71,9 @@ describe('media end to end', function () {
   });
 
   it('silence sends (almost) no audio frames', async () => {
-    const input = path.join(tmp, 'silence.wav');
+    const input = path.join(pair.tmp, 'silence.wav');
     execFileSync('sox', ['-n', '-r', '48000', '-c', '1', '-b', '16', input, 'trim', '0', '2']);
-    const sender = media(a, { audio: input });
+    const sender = media(pair.a, { audio: input });
     await sender.start();
     await sleep(1500);
     const s = sender.stats();
@@ -108,13 +82,13 @@ describe('media end to end', function () {
   });
 
   it('mute and camera-off stop frames for real and are announced', async () => {
-    const sender = media(a, { video: 'testpattern', audio: 'tone' });
-    const receiver = media(b, {});
+    const sender = media(pair.a, { video: 'testpattern', audio: 'tone' });
+    const receiver = media(pair.b, {});
     await receiver.start();
     await sender.start();
     await sleep(800);
     assert.ok(receiver.stats().received.audio > 10 && receiver.stats().received.video > 5);
-    const announced = waitFor(b, 'mediaState');
+    const announced = waitFor(pair.b, 'mediaState');
     await sender.setMicrophone(false);
     await sender.setCamera(false);
     const [state] = (await announced) as [{ audio: boolean; video: boolean }];
@@ -125,21 +99,21 @@ describe('media end to end', function () {
     const after = receiver.stats().received;
     assert.equal(after.audio, before.audio, 'no audio after mute');
     assert.equal(after.video, before.video, 'no video after camera off');
-    assert.deepEqual(b.members.find((m) => m.username === 'alice')?.audio, false);
+    assert.deepEqual(pair.b.members.find((m) => m.username === 'alice')?.audio, false);
     await sender.setMicrophone(true);
     await sleep(500);
     assert.ok(receiver.stats().received.audio > after.audio, 'audio resumes after unmute');
   });
 
   it('drops video frames that arrive older than 200 ms and shows the newest', async () => {
-    const sender = media(a, { video: 'testpattern', fps: 15 });
-    const receiver = media(b, {});
+    const sender = media(pair.a, { video: 'testpattern', fps: 15 });
+    const receiver = media(pair.b, {});
     const frames = collectVideo(receiver);
     await receiver.start();
     await sender.start();
     await sleep(500);
     // Inject a delay: B stops reading its video link for 800 ms; what was queued arrives stale.
-    const link = b.mediaLink('video');
+    const link = pair.b.mediaLink('video');
     assert.ok(link);
     link.socket.pause();
     await sleep(800);

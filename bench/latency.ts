@@ -45,9 +45,15 @@ async function main(): Promise<void> {
   const s = receiver.stats();
   await sender.stop();
   await receiver.stop();
-  console.log(`latency on loopback over ${seconds} s (clock offset ${b.clock.offset.toFixed(2)} ms, rtt ${b.clock.rtt.toFixed(2)} ms)`);
-  console.log(`  video capture→decoded : p50 ${percentile(video, 50).toFixed(1)} ms  p99 ${percentile(video, 99).toFixed(1)} ms  (${video.length} frames, ${s.videoDropped} dropped)`);
-  console.log(`  audio capture→playout : p50 ${s.audioLatencyMs?.toFixed(1)} ms  p99 ${s.audioLatencyP99Ms?.toFixed(1)} ms  (jitter buffer ${s.jitterDepthMs} ms, ${s.concealed} concealed)`);
+  console.log(
+    `latency on loopback over ${seconds} s (clock offset ${b.clock.offset.toFixed(2)} ms, rtt ${b.clock.rtt.toFixed(2)} ms)`,
+  );
+  console.log(
+    `  video capture→decoded : p50 ${percentile(video, 50).toFixed(1)} ms  p99 ${percentile(video, 99).toFixed(1)} ms  (${video.length} frames, ${s.videoDropped} dropped)`,
+  );
+  console.log(
+    `  audio capture→playout : p50 ${s.audioLatencyMs?.toFixed(1)} ms  p99 ${s.audioLatencyP99Ms?.toFixed(1)} ms  (jitter buffer ${s.jitterDepthMs} ms, ${s.concealed} concealed)`,
+  );
   await Promise.all([a.close(), b.close()]);
   await server.close();
   fs.rmSync(dataDir, { recursive: true, force: true });

@@ -80,7 +80,12 @@ function connectSocket(address: ServerAddress, maxFrameSize: number): Promise<Fr
     const socket = net.connect({ host: address.host, port: address.port });
     const onError = (error: Error): void => {
       socket.destroy();
-      reject(new MeetingError(ErrorCode.CONNECT_FAILED, `cannot reach ${address.host}:${address.port}: ${error.message}`));
+      reject(
+        new MeetingError(
+          ErrorCode.CONNECT_FAILED,
+          `cannot reach ${address.host}:${address.port}: ${error.message}`,
+        ),
+      );
     };
     socket.once('error', onError);
     socket.once('connect', () => {
@@ -100,7 +105,9 @@ class RequestChannel {
   constructor(socket: FramedSocket, timeoutMs: number) {
     this.#socket = socket;
     this.#timeoutMs = timeoutMs;
-    socket.on('close', (reason) => this.failAll(new MeetingError(ErrorCode.CONNECTION_CLOSED, `connection closed: ${reason}`)));
+    socket.on('close', (reason) =>
+      this.failAll(new MeetingError(ErrorCode.CONNECTION_CLOSED, `connection closed: ${reason}`)),
+    );
   }
 
   request<K extends RequestType>(type: K, data: RequestParams<K>): Promise<RequestResults[K]> {
@@ -111,7 +118,9 @@ class RequestChannel {
     return new Promise<RequestResults[K]>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
-        reject(new MeetingError(ErrorCode.TIMEOUT, `no reply to ${type} within ${this.#timeoutMs} ms`));
+        reject(
+          new MeetingError(ErrorCode.TIMEOUT, `no reply to ${type} within ${this.#timeoutMs} ms`),
+        );
       }, this.#timeoutMs);
       this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer });
       this.#socket.sendControl({ id, type, data });
@@ -119,14 +128,20 @@ class RequestChannel {
   }
 
   /** Settles the request a reply answers; false when no request has that id. */
-  settle(id: number, ok: boolean, data: unknown, error?: { code: string; message: string }): boolean {
+  settle(
+    id: number,
+    ok: boolean,
+    data: unknown,
+    error?: { code: string; message: string },
+  ): boolean {
     const pending = this.#pending.get(id);
     if (!pending) return false;
     this.#pending.delete(id);
     clearTimeout(pending.timer);
     if (ok) pending.resolve(data);
     else {
-      const code: ErrorCodeValue = error && isErrorCode(error.code) ? error.code : ErrorCode.INTERNAL;
+      const code: ErrorCodeValue =
+        error && isErrorCode(error.code) ? error.code : ErrorCode.INTERNAL;
       pending.reject(new MeetingError(code, error?.message ?? 'request failed'));
     }
     return true;
@@ -204,13 +219,17 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
     this.#requests = new RequestChannel(control, this.#options.requestTimeoutMs);
     control.on('frame', (frame) => this.#onControlFrame(frame));
     control.on('close', (reason) => this.#onControlClose(reason));
-    this.#heartbeat = setInterval(() => void this.ping().catch(() => undefined), this.#options.heartbeatIntervalMs);
+    this.#heartbeat = setInterval(
+      () => void this.ping().catch(() => undefined),
+      this.#options.heartbeatIntervalMs,
+    );
     this.#heartbeat.unref();
   }
 
   /** Sends a request and resolves with its typed result; rejects with a MeetingError. */
   request<K extends RequestType>(type: K, data: RequestParams<K>): Promise<RequestResults[K]> {
-    if (!this.#requests) return Promise.reject(new MeetingError(ErrorCode.CONNECTION_CLOSED, 'not connected'));
+    if (!this.#requests)
+      return Promise.reject(new MeetingError(ErrorCode.CONNECTION_CLOSED, 'not connected'));
     return this.#requests.request(type, data);
   }
 
@@ -260,7 +279,13 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
         return;
       }
       const message = parseServerMessage(decodeControlFrame(frame));
-      if ('id' in message) channel.settle(message.id, message.ok, message.ok ? message.data : undefined, message.ok ? undefined : message.error);
+      if ('id' in message)
+        channel.settle(
+          message.id,
+          message.ok,
+          message.ok ? message.data : undefined,
+          message.ok ? undefined : message.error,
+        );
     });
     try {
       await channel.request('attach', { token, link: kind });
@@ -289,11 +314,15 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
   // ---- meetings and chat ---------------------------------------------------------------------
 
   async createMeeting(name: string, password?: string): Promise<JoinResult> {
-    return this.#enter(await this.request('createMeeting', password ? { name, password } : { name }));
+    return this.#enter(
+      await this.request('createMeeting', password ? { name, password } : { name }),
+    );
   }
 
   async joinMeeting(meetingId: string, password?: string): Promise<JoinResult> {
-    return this.#enter(await this.request('joinMeeting', password ? { meetingId, password } : { meetingId }));
+    return this.#enter(
+      await this.request('joinMeeting', password ? { meetingId, password } : { meetingId }),
+    );
   }
 
   async leaveMeeting(): Promise<void> {
@@ -365,7 +394,12 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
       return;
     }
     if ('id' in message) {
-      this.#requests?.settle(message.id, message.ok, message.ok ? message.data : undefined, message.ok ? undefined : message.error);
+      this.#requests?.settle(
+        message.id,
+        message.ok,
+        message.ok ? message.data : undefined,
+        message.ok ? undefined : message.error,
+      );
       return;
     }
     this.#onEvent(message.event, message.data);
@@ -387,14 +421,16 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
       }
       case 'hostChanged': {
         const host = data as ServerEvents['hostChanged'];
-        for (const [id, m] of this.#members) this.#members.set(id, { ...m, isHost: id === host.memberId });
+        for (const [id, m] of this.#members)
+          this.#members.set(id, { ...m, isHost: id === host.memberId });
         this.safeEmit('hostChanged', host);
         break;
       }
       case 'mediaState': {
         const state = data as ServerEvents['mediaState'];
         const member = this.#members.get(state.memberId);
-        if (member) this.#members.set(state.memberId, { ...member, audio: state.audio, video: state.video });
+        if (member)
+          this.#members.set(state.memberId, { ...member, audio: state.audio, video: state.video });
         this.safeEmit('mediaState', state);
         break;
       }

@@ -25,13 +25,15 @@ export function parseAudioSpec(value: string): NonNullable<MediaSessionOptions['
 
 function positiveNumber(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a non-negative number');
+  if (!Number.isFinite(n) || n < 0)
+    throw new InvalidArgumentError('expected a non-negative number');
   return n;
 }
 
 function port(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a TCP port (0-65535)');
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('expected a TCP port (0-65535)');
   return n;
 }
 
@@ -73,21 +75,42 @@ export interface BotOptions {
 /** Prints one line per event: JSON objects with --json, readable text otherwise. */
 function makePrinter(json: boolean): (event: string, data: Record<string, unknown>) => void {
   return (event, data) => {
-    if (json) process.stdout.write(`${JSON.stringify({ event, time: new Date().toISOString(), ...data })}\n`);
-    else process.stdout.write(`[${new Date().toISOString().slice(11, 23)}] ${event} ${JSON.stringify(data)}\n`);
+    if (json)
+      process.stdout.write(
+        `${JSON.stringify({ event, time: new Date().toISOString(), ...data })}\n`,
+      );
+    else
+      process.stdout.write(
+        `[${new Date().toISOString().slice(11, 23)}] ${event} ${JSON.stringify(data)}\n`,
+      );
   };
 }
 
 /** Runs a bot until its duration ends (or forever); resolves with the process exit code. */
 export async function runBot(options: BotOptions): Promise<number> {
   const print = makePrinter(options.json === true);
-  if (!options.create && !options.join) throw new InvalidArgumentError('give --create NAME or --join ID');
+  if (!options.create && !options.join)
+    throw new InvalidArgumentError('give --create NAME or --join ID');
   const client = new MeetingClient(parseServerAddress(options.server));
-  client.on('memberJoined', (m) => print('member-joined', { memberId: m.memberId, username: m.username }));
-  client.on('memberLeft', (m) => print('member-left', { memberId: m.memberId, username: m.username, reason: m.reason }));
-  client.on('hostChanged', (m) => print('host-changed', { memberId: m.memberId, username: m.username }));
+  client.on('memberJoined', (m) =>
+    print('member-joined', { memberId: m.memberId, username: m.username }),
+  );
+  client.on('memberLeft', (m) =>
+    print('member-left', { memberId: m.memberId, username: m.username, reason: m.reason }),
+  );
+  client.on('hostChanged', (m) =>
+    print('host-changed', { memberId: m.memberId, username: m.username }),
+  );
   client.on('mediaState', (m) => print('media-state', { ...m }));
-  client.on('chat', (m) => print('chat', { from: m.from.username, to: m.to, mentions: m.mentions, text: m.text, id: m.id }));
+  client.on('chat', (m) =>
+    print('chat', {
+      from: m.from.username,
+      to: m.to,
+      mentions: m.mentions,
+      text: m.text,
+      id: m.id,
+    }),
+  );
   client.on('protocolError', (e) => print('error', { ...e }));
   let finish: (code: number) => void = () => undefined;
   const finished = new Promise<number>((resolve) => (finish = resolve));
@@ -104,7 +127,11 @@ export async function runBot(options: BotOptions): Promise<number> {
     const session = options.register
       ? await client.register(options.user, options.password)
       : await client.login(options.user, options.password);
-    print('logged-in', { userId: session.userId, username: session.username, memberId: session.memberId });
+    print('logged-in', {
+      userId: session.userId,
+      username: session.username,
+      memberId: session.memberId,
+    });
     const joined = options.create
       ? await client.createMeeting(options.create, options.roomPassword)
       : await client.joinMeeting(options.join as string, options.roomPassword);
@@ -112,7 +139,11 @@ export async function runBot(options: BotOptions): Promise<number> {
       meetingId: joined.meeting.id,
       name: joined.meeting.name,
       you: joined.you,
-      members: joined.members.map((m) => ({ memberId: m.memberId, username: m.username, isHost: m.isHost })),
+      members: joined.members.map((m) => ({
+        memberId: m.memberId,
+        username: m.username,
+        isHost: m.isHost,
+      })),
       history: joined.history.map((m) => ({ from: m.from.username, to: m.to, text: m.text })),
     });
     const media = await startMedia(client, options, print);
@@ -120,7 +151,12 @@ export async function runBot(options: BotOptions): Promise<number> {
       await new Promise((r) => setTimeout(r, options.sayAfter * 1000));
       for (const text of options.say) {
         const stored = await client.say(text, options.to);
-        print('sent', { id: stored.id, to: stored.to, mentions: stored.mentions, text: stored.text });
+        print('sent', {
+          id: stored.id,
+          to: stored.to,
+          mentions: stored.mentions,
+          text: stored.text,
+        });
       }
     }
     const stop = (): void => finish(0);
@@ -139,7 +175,8 @@ export async function runBot(options: BotOptions): Promise<number> {
     }
     return code;
   } catch (error) {
-    const e = error instanceof MeetingError ? error : new MeetingError('ERR_INTERNAL', String(error));
+    const e =
+      error instanceof MeetingError ? error : new MeetingError('ERR_INTERNAL', String(error));
     print('error', { code: e.code, message: e.message });
     return 2;
   } finally {
@@ -154,9 +191,15 @@ async function startMedia(
   options: BotOptions,
   print: (event: string, data: Record<string, unknown>) => void,
 ): Promise<MediaSession | null> {
-  const speaker = options.recordAudio ?? (options.speaker ? parseAudioSpec(options.speaker) : 'none');
+  const speaker =
+    options.recordAudio ?? (options.speaker ? parseAudioSpec(options.speaker) : 'none');
   const wanted =
-    options.video !== 'none' || options.audio !== 'none' || speaker !== 'none' || options.recordVideo || options.stats || options.screen;
+    options.video !== 'none' ||
+    options.audio !== 'none' ||
+    speaker !== 'none' ||
+    options.recordVideo ||
+    options.stats ||
+    options.screen;
   if (!wanted) return null;
   const { MediaSession } = await import('./media/MediaSession');
   const media = new MediaSession(client, {
@@ -192,14 +235,19 @@ async function startMedia(
 }
 
 export function buildProgram(): Command {
-  const program = new Command('meeting').description('Online meeting system: server, bot and desktop client');
+  const program = new Command('meeting').description(
+    'Online meeting system: server, bot and desktop client',
+  );
 
   program
     .command('server')
     .description('run the meeting server')
     .option('--host <host>', 'address to listen on', DEFAULT_HOST)
     .option('--port <port>', 'TCP port for all three links', port, DEFAULT_PORT)
-    .option('--db <url>', 'database URL (mysql://user:pass@host:port/db or sqlite:<file>); default: SQLite in --data')
+    .option(
+      '--db <url>',
+      'database URL (mysql://user:pass@host:port/db or sqlite:<file>); default: SQLite in --data',
+    )
     .option('--data <dir>', 'folder for the SQLite database and the access log', 'data')
     .action(async (opts: { host: string; port: number; db?: string; data: string }) => {
       const { MeetingServer } = await import('../server/MeetingServer');
@@ -226,11 +274,24 @@ export function buildProgram(): Command {
     .option('--room-password <password>', 'meeting password')
     .option('--say <text>', 'send a chat message (repeatable)', collect, [])
     .option('--to <user>', 'send the --say messages privately to this member')
-    .option('--say-after <seconds>', 'wait this long after joining before sending', positiveNumber, 0)
-    .option('--duration <seconds>', 'leave after this many seconds (default: stay until interrupted)', positiveNumber)
+    .option(
+      '--say-after <seconds>',
+      'wait this long after joining before sending',
+      positiveNumber,
+      0,
+    )
+    .option(
+      '--duration <seconds>',
+      'leave after this many seconds (default: stay until interrupted)',
+      positiveNumber,
+    )
     .option('--json', 'print one JSON object per line for each event')
     .option('--video <source>', 'camera: none, testpattern, a video FILE or a DEVICE_INDEX', 'none')
-    .option('--audio <source>', 'microphone: none, tone, a FILE.wav, default or a PortAudio DEVICE id', 'none')
+    .option(
+      '--audio <source>',
+      'microphone: none, tone, a FILE.wav, default or a PortAudio DEVICE id',
+      'none',
+    )
     .option('--speaker <device>', 'play received audio on default or a PortAudio DEVICE id')
     .option('--fps <n>', 'camera frame rate', positiveNumber)
     .option('--record-audio <out.wav>', 'write the received (mixed) audio to a WAV file')

@@ -9,7 +9,10 @@ export type EventMap = { [name: string]: unknown[] };
 /** Every emitter also reports listeners that threw. */
 export type BaseEvents = { listenerError: [event: string, error: unknown] };
 
-export class TypedEmitter<Events extends EventMap, E extends EventMap = Events & BaseEvents> extends EventEmitter {
+export class TypedEmitter<
+  Events extends EventMap,
+  E extends EventMap = Events & BaseEvents,
+> extends EventEmitter {
   override on<K extends keyof E & string>(event: K, listener: (...args: E[K]) => void): this {
     return super.on(event, listener as (...args: unknown[]) => void);
   }

@@ -60,7 +60,8 @@ export const uint64: Codec<number> = {
   preencode: () => 8,
   encode(s, v) {
     need(s, 8);
-    if (!Number.isSafeInteger(v) || v < 0) throw new TypeError('uint64 value must be a safe integer');
+    if (!Number.isSafeInteger(v) || v < 0)
+      throw new TypeError('uint64 value must be a safe integer');
     s.buffer.writeUInt32BE(Math.floor(v / 0x1_0000_0000), s.start);
     s.buffer.writeUInt32BE(v % 0x1_0000_0000, s.start + 4);
     s.start += 8;

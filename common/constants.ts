@@ -94,7 +94,14 @@ export const JITTER_MAX_DEPTH_MS = 200;
 export const AUDIO_PLAYBACK_MAX_QUEUE_MS = 200;
 
 /** Face effects a sender can apply before encoding (remembered per user). */
-export const FACE_EFFECTS = ['none', 'blur', 'pixelate', 'glasses', 'beauty', 'background-blur'] as const;
+export const FACE_EFFECTS = [
+  'none',
+  'blur',
+  'pixelate',
+  'glasses',
+  'beauty',
+  'background-blur',
+] as const;
 export type FaceEffectName = (typeof FACE_EFFECTS)[number];
 /** The face effect a new account starts with. */
 export const FACE_EFFECT_DEFAULT: FaceEffectName = 'none';

@@ -57,7 +57,8 @@ export class FrameDecoder {
     return this.#maxFrameSize;
   }
   set maxFrameSize(max: number) {
-    if (!Number.isInteger(max) || max < 1) throw new TypeError('maxFrameSize must be a positive integer');
+    if (!Number.isInteger(max) || max < 1)
+      throw new TypeError('maxFrameSize must be a positive integer');
     this.#maxFrameSize = max;
   }
 

@@ -42,7 +42,11 @@ export const MEDIA_SENDER_OFFSET = HEADER_OFFSET + 4;
 const KINDS = new Set<number>(Object.values(MediaKind));
 
 /** Builds a whole media frame (prefix, type, header, payload) in one allocation. */
-export function encodeMediaFrame(header: MediaHeader, payload: Uint8Array, maxFrameSize: number): Buffer {
+export function encodeMediaFrame(
+  header: MediaHeader,
+  payload: Uint8Array,
+  maxFrameSize: number,
+): Buffer {
   const bodyLength = 1 + MEDIA_HEADER_BYTES + payload.length;
   if (bodyLength > maxFrameSize) {
     throw new DecodeError(

@@ -179,7 +179,10 @@ export type ServerMessageT = z.infer<typeof ServerMessage>;
 /** Parses the JSON body of a CONTROL frame; throws DecodeError (ERR_BAD_FRAME / ERR_BAD_JSON). */
 export function decodeControlFrame(frame: Buffer): unknown {
   if (frameType(frame) !== FrameType.CONTROL) {
-    throw new DecodeError(`expected a control frame, got type ${frameType(frame)}`, ErrorCode.UNEXPECTED_FRAME);
+    throw new DecodeError(
+      `expected a control frame, got type ${frameType(frame)}`,
+      ErrorCode.UNEXPECTED_FRAME,
+    );
   }
   try {
     return JSON.parse(framePayload(frame).toString('utf8')) as unknown;

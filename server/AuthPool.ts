@@ -41,9 +41,11 @@ export class AuthPool {
 
   /** Verifies `password` against `hash`; with no hash, spends the same time and answers false. */
   verifyPassword(password: string, hash: string | null, signal?: AbortSignal): Promise<boolean> {
-    return this.#run<boolean>({ password, hash: hash ?? DUMMY_HASH }, 'verifyPassword', signal).then(
-      (ok) => ok && hash !== null,
-    );
+    return this.#run<boolean>(
+      { password, hash: hash ?? DUMMY_HASH },
+      'verifyPassword',
+      signal,
+    ).then((ok) => ok && hash !== null);
   }
 
   async close(): Promise<void> {

@@ -42,7 +42,13 @@ import {
   type RequestResults,
   type RequestType,
 } from '../common/protocol';
-import { openDatabase, DuplicateError, type Database, type Meeting, type StoredMessage } from '../db';
+import {
+  openDatabase,
+  DuplicateError,
+  type Database,
+  type Meeting,
+  type StoredMessage,
+} from '../db';
 import { AuthPool } from './AuthPool';
 import { createFileLogger, createLogger, type Logger } from './logger';
 import { Member } from './Member';
@@ -124,7 +130,10 @@ export class MeetingServer {
   async listen(port = 0, host = '127.0.0.1'): Promise<net.AddressInfo> {
     fs.mkdirSync(this.#dataDir, { recursive: true });
     this.#db = await openDatabase({ url: this.#options.dbUrl, dataDir: this.#dataDir });
-    this.#pool = new AuthPool({ maxThreads: this.#options.workerThreads, maxQueue: this.#options.workerQueue });
+    this.#pool = new AuthPool({
+      maxThreads: this.#options.workerThreads,
+      maxQueue: this.#options.workerQueue,
+    });
     this.#accessFile = createFileLogger(path.join(this.#dataDir, ACCESS_LOG_FILE));
     await new Promise<void>((resolve, reject) => {
       this.#server.once('error', reject);
@@ -134,7 +143,10 @@ export class MeetingServer {
       });
     });
     const address = this.#server.address() as net.AddressInfo;
-    this.logger.info({ address: `${address.address}:${address.port}`, db: this.#db.kind }, 'listening');
+    this.logger.info(
+      { address: `${address.address}:${address.port}`, db: this.#db.kind },
+      'listening',
+    );
     return address;
   }
 
@@ -143,7 +155,8 @@ export class MeetingServer {
     if (this.#closed) return;
     this.#closed = true;
     const stopped = new Promise<void>((resolve) => this.#server.close(() => resolve()));
-    for (const member of [...this.#membersByUser.values()]) this.#endSession(member, 'disconnected');
+    for (const member of [...this.#membersByUser.values()])
+      this.#endSession(member, 'disconnected');
     for (const link of this.#links) link.socket.destroy('server shutting down');
     await stopped;
     await Promise.allSettled([...this.#writes]);
@@ -170,8 +183,14 @@ export class MeetingServer {
     link.heartbeat = setTimeout(() => this.#onHeartbeatTimeout(link), this.#heartbeatTimeoutMs);
     link.socket.on('frame', (frame) => this.#onFrame(link, frame));
     link.socket.on('malformed', (error) => {
-      this.logger.warn({ address: link.socket.address, code: error.code, reason: error.message }, 'closing link: malformed input');
-      link.socket.sendControl({ event: 'protocolError', data: { code: error.code, message: error.message } });
+      this.logger.warn(
+        { address: link.socket.address, code: error.code, reason: error.message },
+        'closing link: malformed input',
+      );
+      link.socket.sendControl({
+        event: 'protocolError',
+        data: { code: error.code, message: error.message },
+      });
     });
     link.socket.on('close', (reason) => this.#onLinkClose(link, reason));
     link.socket.on('listenerError', (event: string, error: unknown) => {
@@ -185,7 +204,11 @@ export class MeetingServer {
       if (frameType(frame) === FrameType.MEDIA && link.member?.room) {
         this.relay.forward(link.member.room, link.member, link.kind, frame);
       } else if (frameType(frame) !== FrameType.MEDIA) {
-        this.#protocolError(link, ErrorCode.UNEXPECTED_FRAME, 'only media frames are accepted on a media link');
+        this.#protocolError(
+          link,
+          ErrorCode.UNEXPECTED_FRAME,
+          'only media frames are accepted on a media link',
+        );
       }
       return;
     }
@@ -199,7 +222,11 @@ export class MeetingServer {
     }
     const envelope = RequestEnvelope.safeParse(message);
     if (!envelope.success) {
-      this.#protocolError(link, ErrorCode.BAD_REQUEST, `malformed request: ${describeIssues(envelope.error)}`);
+      this.#protocolError(
+        link,
+        ErrorCode.BAD_REQUEST,
+        `malformed request: ${describeIssues(envelope.error)}`,
+      );
       return;
     }
     const { id, type, data } = envelope.data;
@@ -217,12 +244,18 @@ export class MeetingServer {
     if (link.socket.closed) return;
     try {
       if (!Object.hasOwn(RequestSchemas, type)) {
-        throw new MeetingError(ErrorCode.UNKNOWN_TYPE, `unknown request type '${type.slice(0, 64)}'`);
+        throw new MeetingError(
+          ErrorCode.UNKNOWN_TYPE,
+          `unknown request type '${type.slice(0, 64)}'`,
+        );
       }
       const requestType = type as RequestType;
       const parsed = RequestSchemas[requestType].safeParse(data);
       if (!parsed.success) {
-        throw new MeetingError(ErrorCode.BAD_REQUEST, `invalid ${type} request: ${describeIssues(parsed.error)}`);
+        throw new MeetingError(
+          ErrorCode.BAD_REQUEST,
+          `invalid ${type} request: ${describeIssues(parsed.error)}`,
+        );
       }
       const handler = this.#handlers[requestType] as Handler<RequestType>;
       const result = await handler(link, parsed.data as RequestParams<RequestType>);
@@ -232,15 +265,25 @@ export class MeetingServer {
         link.socket.sendControl({ id, ok: false, error: error.toJSON() });
       } else {
         this.logger.error({ err: error, type }, 'request failed');
-        link.socket.sendControl({ id, ok: false, error: { code: ErrorCode.INTERNAL, message: 'internal error' } });
+        link.socket.sendControl({
+          id,
+          ok: false,
+          error: { code: ErrorCode.INTERNAL, message: 'internal error' },
+        });
       }
     }
   }
 
   #onHeartbeatTimeout(link: Link): void {
-    this.logger.info({ address: link.socket.address, user: link.member?.username }, 'heartbeat timeout');
+    this.logger.info(
+      { address: link.socket.address, user: link.member?.username },
+      'heartbeat timeout',
+    );
     if (link.kind === 'control' && link.member) {
-      link.member.sendEvent('kicked', { code: ErrorCode.HEARTBEAT_TIMEOUT, message: 'no heartbeat from the client' });
+      link.member.sendEvent('kicked', {
+        code: ErrorCode.HEARTBEAT_TIMEOUT,
+        message: 'no heartbeat from the client',
+      });
       this.#endSession(link.member, 'timeout');
     }
     link.socket.destroy('heartbeat timeout');
@@ -259,7 +302,8 @@ export class MeetingServer {
   // ---- sessions ------------------------------------------------------------------------------
 
   #requireMember(link: Link): Member {
-    if (!link.member || link.member.closed) throw new MeetingError(ErrorCode.NOT_LOGGED_IN, 'log in first');
+    if (!link.member || link.member.closed)
+      throw new MeetingError(ErrorCode.NOT_LOGGED_IN, 'log in first');
     return link.member;
   }
 
@@ -268,10 +312,16 @@ export class MeetingServer {
     return member.room;
   }
 
-  #startSession(link: Link, user: { id: number; username: string; faceEffect: string }): LoginResult {
+  #startSession(
+    link: Link,
+    user: { id: number; username: string; faceEffect: string },
+  ): LoginResult {
     const previous = this.#membersByUser.get(user.id);
     if (previous) {
-      previous.sendEvent('kicked', { code: ErrorCode.LOGGED_IN_ELSEWHERE, message: 'logged in elsewhere' });
+      previous.sendEvent('kicked', {
+        code: ErrorCode.LOGGED_IN_ELSEWHERE,
+        message: 'logged in elsewhere',
+      });
       this.#endSession(previous, 'logged-in-elsewhere');
       previous.control.close('logged in elsewhere');
     }
@@ -303,16 +353,33 @@ export class MeetingServer {
     if (member.closed) return;
     this.#leaveRoom(member, reason);
     member.close(reason);
-    if (this.#membersByUser.get(member.userId) === member) this.#membersByUser.delete(member.userId);
+    if (this.#membersByUser.get(member.userId) === member)
+      this.#membersByUser.delete(member.userId);
     this.#membersByToken.delete(member.token);
-    for (const link of this.#links) if (link.member === member && link.kind === 'control') link.member = null;
-    this.#access(member.userId, member.username, 'logout', member.control.address, reason === 'left' ? null : reason);
+    for (const link of this.#links)
+      if (link.member === member && link.kind === 'control') link.member = null;
+    this.#access(
+      member.userId,
+      member.username,
+      'logout',
+      member.control.address,
+      reason === 'left' ? null : reason,
+    );
   }
 
-  #access(userId: number | null, username: string, event: 'register' | 'login' | 'login_failed' | 'logout' | 'join' | 'leave', address: string, meetingId: string | null, detail: string | null = null): void {
+  #access(
+    userId: number | null,
+    username: string,
+    event: 'register' | 'login' | 'login_failed' | 'logout' | 'join' | 'leave',
+    address: string,
+    meetingId: string | null,
+    detail: string | null = null,
+  ): void {
     const at = Date.now();
     this.#accessFile?.info({ event, userId, username, meetingId, address, detail });
-    this.#track(this.db.accessLog.record({ userId, username, event, meetingId, address, at, detail }));
+    this.#track(
+      this.db.accessLog.record({ userId, username, event, meetingId, address, at, detail }),
+    );
   }
 
   #track(write: Promise<unknown>): void {
@@ -350,7 +417,11 @@ export class MeetingServer {
     });
     this.#track(rowId.then((id) => (member.membershipRowId = id)));
     this.#access(member.userId, member.username, 'join', member.control.address, meeting.id);
-    const stored = await this.db.messages.historyFor(meeting.id, member.userId, CHAT_HISTORY_ON_JOIN);
+    const stored = await this.db.messages.historyFor(
+      meeting.id,
+      member.userId,
+      CHAT_HISTORY_ON_JOIN,
+    );
     return {
       meeting: room.meeting,
       you: member.id,
@@ -391,46 +462,69 @@ export class MeetingServer {
   // ---- request handlers ----------------------------------------------------------------------
 
   readonly #handlers: { [K in RequestType]: Handler<K> } = {
-    ping: (_link, data) => ({ serverTime: nowMs(), ...(data.clientTime !== undefined ? { clientTime: data.clientTime } : {}) }),
+    ping: (_link, data) => ({
+      serverTime: nowMs(),
+      ...(data.clientTime !== undefined ? { clientTime: data.clientTime } : {}),
+    }),
 
     register: async (link, { username, password }) => {
-      if (link.member) throw new MeetingError(ErrorCode.ALREADY_LOGGED_IN, 'already logged in on this link');
+      if (link.member)
+        throw new MeetingError(ErrorCode.ALREADY_LOGGED_IN, 'already logged in on this link');
       if (!USERNAME_PATTERN.test(username)) {
-        throw new MeetingError(ErrorCode.INVALID_USERNAME, 'usernames are 3-32 letters, digits, dot, dash or underscore');
+        throw new MeetingError(
+          ErrorCode.INVALID_USERNAME,
+          'usernames are 3-32 letters, digits, dot, dash or underscore',
+        );
       }
       if (password.length < PASSWORD_MIN_LENGTH) {
-        throw new MeetingError(ErrorCode.WEAK_PASSWORD, `passwords need at least ${PASSWORD_MIN_LENGTH} characters`);
+        throw new MeetingError(
+          ErrorCode.WEAK_PASSWORD,
+          `passwords need at least ${PASSWORD_MIN_LENGTH} characters`,
+        );
       }
       const passwordHash = await this.#pool!.hashPassword(password);
       let user;
       try {
         user = await this.db.users.create({ username, passwordHash, createdAt: Date.now() });
       } catch (error) {
-        if (error instanceof DuplicateError) throw new MeetingError(ErrorCode.USERNAME_TAKEN, `username '${username}' is taken`);
+        if (error instanceof DuplicateError)
+          throw new MeetingError(ErrorCode.USERNAME_TAKEN, `username '${username}' is taken`);
         throw error;
       }
       this.#access(user.id, username, 'register', link.socket.address, null);
-      if (link.member) throw new MeetingError(ErrorCode.ALREADY_LOGGED_IN, 'already logged in on this link');
+      if (link.member)
+        throw new MeetingError(ErrorCode.ALREADY_LOGGED_IN, 'already logged in on this link');
       return this.#startSession(link, user);
     },
 
     login: async (link, { username, password }) => {
-      if (link.member) throw new MeetingError(ErrorCode.ALREADY_LOGGED_IN, 'already logged in on this link');
+      if (link.member)
+        throw new MeetingError(ErrorCode.ALREADY_LOGGED_IN, 'already logged in on this link');
       const address = link.socket.socket.remoteAddress ?? '?';
       const key = `${username}\u0000${address}`;
       if (this.#loginFailures.blocked(key)) {
-        throw new MeetingError(ErrorCode.RATE_LIMITED, 'too many failed logins; wait a minute and try again');
+        throw new MeetingError(
+          ErrorCode.RATE_LIMITED,
+          'too many failed logins; wait a minute and try again',
+        );
       }
       const user = await this.db.users.findByUsername(username);
       // Unknown users cost a verification too and get the same answer as a wrong password.
       const ok = await this.#pool!.verifyPassword(password, user?.passwordHash ?? null);
       if (!user || !ok) {
         this.#loginFailures.fail(key);
-        this.#access(user?.id ?? null, username.slice(0, 32), 'login_failed', link.socket.address, null);
+        this.#access(
+          user?.id ?? null,
+          username.slice(0, 32),
+          'login_failed',
+          link.socket.address,
+          null,
+        );
         throw new MeetingError(ErrorCode.BAD_CREDENTIALS, 'wrong username or password');
       }
       this.#loginFailures.reset(key);
-      if (link.member) throw new MeetingError(ErrorCode.ALREADY_LOGGED_IN, 'already logged in on this link');
+      if (link.member)
+        throw new MeetingError(ErrorCode.ALREADY_LOGGED_IN, 'already logged in on this link');
       return this.#startSession(link, user);
     },
 
@@ -442,7 +536,11 @@ export class MeetingServer {
     },
 
     attach: (link, { token, link: kind }) => {
-      if (link.member) throw new MeetingError(ErrorCode.UNEXPECTED_FRAME, 'a control link cannot become a media link');
+      if (link.member)
+        throw new MeetingError(
+          ErrorCode.UNEXPECTED_FRAME,
+          'a control link cannot become a media link',
+        );
       const entry = this.#membersByToken.get(token);
       if (!entry || entry.member.closed || entry.expires < Date.now()) {
         if (entry) this.#membersByToken.delete(token);
@@ -462,8 +560,11 @@ export class MeetingServer {
 
     createMeeting: async (link, { name, password }) => {
       const member = this.#requireMember(link);
-      if (member.room) throw new MeetingError(ErrorCode.ALREADY_IN_MEETING, 'leave the current meeting first');
-      const passwordHash = password ? await this.#pool!.hashPassword(password, member.abort.signal) : null;
+      if (member.room)
+        throw new MeetingError(ErrorCode.ALREADY_IN_MEETING, 'leave the current meeting first');
+      const passwordHash = password
+        ? await this.#pool!.hashPassword(password, member.abort.signal)
+        : null;
       for (let attempt = 0; ; attempt++) {
         const id = [0, 0, 0].map(() => String(randomInt(100, 1000))).join('-');
         try {
@@ -484,15 +585,21 @@ export class MeetingServer {
 
     joinMeeting: async (link, { meetingId, password }) => {
       const member = this.#requireMember(link);
-      if (member.room) throw new MeetingError(ErrorCode.ALREADY_IN_MEETING, 'leave the current meeting first');
+      if (member.room)
+        throw new MeetingError(ErrorCode.ALREADY_IN_MEETING, 'leave the current meeting first');
       const id = meetingId.replace(/\s+/g, '');
       const meeting = await this.db.meetings.findById(id);
-      if (!meeting) throw new MeetingError(ErrorCode.MEETING_NOT_FOUND, `no meeting with id '${id}'`);
+      if (!meeting)
+        throw new MeetingError(ErrorCode.MEETING_NOT_FOUND, `no meeting with id '${id}'`);
       if (meeting.passwordHash !== null) {
-        const ok = password !== undefined && (await this.#pool!.verifyPassword(password, meeting.passwordHash, member.abort.signal));
-        if (!ok) throw new MeetingError(ErrorCode.MEETING_PASSWORD, 'wrong or missing meeting password');
+        const ok =
+          password !== undefined &&
+          (await this.#pool!.verifyPassword(password, meeting.passwordHash, member.abort.signal));
+        if (!ok)
+          throw new MeetingError(ErrorCode.MEETING_PASSWORD, 'wrong or missing meeting password');
       }
-      if (member.room) throw new MeetingError(ErrorCode.ALREADY_IN_MEETING, 'leave the current meeting first');
+      if (member.room)
+        throw new MeetingError(ErrorCode.ALREADY_IN_MEETING, 'leave the current meeting first');
       return this.#enterRoom(member, meeting);
     },
 
@@ -530,7 +637,10 @@ export class MeetingServer {
       const room = this.#requireRoom(member);
       if (!room.startScreenShare(member)) {
         const sharer = room.sharers()[0];
-        throw new MeetingError(ErrorCode.SCREEN_SHARE_BUSY, `${sharer?.username ?? 'someone'} is sharing their screen`);
+        throw new MeetingError(
+          ErrorCode.SCREEN_SHARE_BUSY,
+          `${sharer?.username ?? 'someone'} is sharing their screen`,
+        );
       }
       return {};
     },
@@ -544,7 +654,8 @@ export class MeetingServer {
     setRoomOptions: (link, { allowMultipleScreens }) => {
       const member = this.#requireMember(link);
       const room = this.#requireRoom(member);
-      if (room.host !== member) throw new MeetingError(ErrorCode.NOT_HOST, 'only the host can change room options');
+      if (room.host !== member)
+        throw new MeetingError(ErrorCode.NOT_HOST, 'only the host can change room options');
       room.options.allowMultipleScreens = allowMultipleScreens;
       room.broadcast('roomOptions', { ...room.options });
       return { ...room.options };
@@ -557,10 +668,13 @@ export class MeetingServer {
       let mentioned: Member[] = [];
       if (to !== undefined) {
         recipient = room.findByUsername(to);
-        if (!recipient) throw new MeetingError(ErrorCode.RECIPIENT_NOT_FOUND, `'${to}' is not in this meeting`);
+        if (!recipient)
+          throw new MeetingError(ErrorCode.RECIPIENT_NOT_FOUND, `'${to}' is not in this meeting`);
       } else {
         const names = new Set([...text.matchAll(MENTION)].map((m) => m[1] as string));
-        mentioned = [...names].map((n) => room.findByUsername(n)).filter((m): m is Member => !!m && m !== member);
+        mentioned = [...names]
+          .map((n) => room.findByUsername(n))
+          .filter((m): m is Member => !!m && m !== member);
       }
       const stored = await this.db.messages.insert({
         meetingId: room.id,
@@ -594,7 +708,13 @@ export class MeetingServer {
 }
 
 function toMeetingInfo(m: Meeting): MeetingInfo {
-  return { id: m.id, name: m.name, hasPassword: m.passwordHash !== null, hostUserId: m.hostUserId, createdAt: m.createdAt };
+  return {
+    id: m.id,
+    name: m.name,
+    hasPassword: m.passwordHash !== null,
+    hostUserId: m.hostUserId,
+    createdAt: m.createdAt,
+  };
 }
 
 function toChatMessage(m: StoredMessage, names: Map<number, string>): ChatMessage {

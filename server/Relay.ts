@@ -30,7 +30,10 @@ export class Relay {
       : undefined;
     const expected = link === 'audio' ? MediaKind.AUDIO : MediaKind.VIDEO;
     // Screen frames go out only while the sender holds a share grant (one sharer per room by default).
-    if (mediaKindOf(frame) !== expected || (link === 'video' && mediaSourceOf(frame) === MediaSource.SCREEN && !from.screenSharing)) {
+    if (
+      mediaKindOf(frame) !== expected ||
+      (link === 'video' && mediaSourceOf(frame) === MediaSource.SCREEN && !from.screenSharing)
+    ) {
       this.rejected++;
       return;
     }

@@ -2,7 +2,13 @@
  * A meeting in progress on this node: its members in join order (the oldest first), its host, and
  * the media relay between them. Only node-local state lives here; the owner writes the database.
  */
-import type { MeetingInfo, MemberInfo, RoomOptions, ServerEventName, ServerEvents } from '../common/protocol';
+import type {
+  MeetingInfo,
+  MemberInfo,
+  RoomOptions,
+  ServerEventName,
+  ServerEvents,
+} from '../common/protocol';
 import { TypedEmitter } from '../common/TypedEmitter';
 import type { Member } from './Member';
 

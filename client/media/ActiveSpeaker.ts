@@ -24,7 +24,6 @@ export type ActiveSpeakerEvents = {
   activeSpeaker: [memberId: number | null];
 };
 
-
 export class ActiveSpeaker extends TypedEmitter<ActiveSpeakerEvents> {
   readonly #holdMs: number;
   readonly #threshold: number;

@@ -9,7 +9,13 @@
 import type { Writable } from 'node:stream';
 import type { IoStreamWrite } from 'naudiodon';
 import { TypedEmitter } from '../../common/TypedEmitter';
-import { AUDIO_CHANNELS, AUDIO_FRAME_MS, AUDIO_FRAME_SAMPLES, AUDIO_PLAYBACK_MAX_QUEUE_MS, AUDIO_SAMPLE_RATE } from '../../common/constants';
+import {
+  AUDIO_CHANNELS,
+  AUDIO_FRAME_MS,
+  AUDIO_FRAME_SAMPLES,
+  AUDIO_PLAYBACK_MAX_QUEUE_MS,
+  AUDIO_SAMPLE_RATE,
+} from '../../common/constants';
 import { MediaError, MediaErrorCode, describeThrown } from './errors';
 import { AudioFrame } from './frames';
 import { portAudio } from './portaudio';
@@ -31,7 +37,6 @@ export type AudioSinkEvents = {
   /** Playback failed; the sink closes itself. */
   error: [error: Error];
 };
-
 
 /** 20 ms blocks naudiodon queues natively; the rest waits in the Writable (and counts toward maxQueueMs). */
 const NATIVE_QUEUE_BLOCKS = 4;

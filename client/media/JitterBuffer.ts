@@ -72,7 +72,6 @@ export interface JitterBufferCounters {
   spurts: number;
 }
 
-
 /** Slots of the ring (frames); must be a power of two and hold well over `maxDepthMs`. */
 const CAPACITY = 64;
 /** Pops between two depth-reducing frame drops (200 ms). */

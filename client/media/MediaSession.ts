@@ -151,7 +151,16 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   #audioSeq = 0;
   #videoBlocked = false;
   #started = false;
-  #stats = { sentScreen: 0, sentAudio: 0, sentVideo: 0, silent: 0, sendDropped: 0, recvAudio: 0, recvVideo: 0, videoDropped: 0 };
+  #stats = {
+    sentScreen: 0,
+    sentAudio: 0,
+    sentVideo: 0,
+    silent: 0,
+    sendDropped: 0,
+    recvAudio: 0,
+    recvVideo: 0,
+    videoDropped: 0,
+  };
   readonly #onMedia = (frame: Buffer, link: 'audio' | 'video'): void => this.#receive(frame, link);
 
   constructor(client: MeetingClient, options: MediaSessionOptions = {}) {
@@ -199,7 +208,8 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   /** Turns the microphone on or off for real (capture stops) and tells the room. */
   async setMicrophone(on: boolean): Promise<void> {
     if (on === this.#microphoneOn) return;
-    if ((this.#options.audio ?? 'none') === 'none' && on) throw new TypeError('no microphone configured');
+    if ((this.#options.audio ?? 'none') === 'none' && on)
+      throw new TypeError('no microphone configured');
     this.#microphoneOn = on;
     if (on) this.#openMicrophone();
     else await this.#closeMicrophone();
@@ -209,7 +219,8 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   /** Turns the camera on or off for real (capture stops) and tells the room. */
   async setCamera(on: boolean): Promise<void> {
     if (on === this.#cameraOn) return;
-    if ((this.#options.video ?? 'none') === 'none' && on) throw new TypeError('no camera configured');
+    if ((this.#options.video ?? 'none') === 'none' && on)
+      throw new TypeError('no camera configured');
     this.#cameraOn = on;
     if (on) this.#openCamera();
     else this.#closeCamera();
@@ -297,7 +308,11 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   #openCamera(): void {
     const spec = this.#options.video ?? 'none';
     if (spec === 'none' || this.#video) return;
-    const source = VideoSource.open(spec, { width: this.#options.width, height: this.#options.height, fps: this.#options.fps });
+    const source = VideoSource.open(spec, {
+      width: this.#options.width,
+      height: this.#options.height,
+      fps: this.#options.fps,
+    });
     source.on('frame', (f) => this.#sendFrame(this.#effects.apply(f), MediaSource.CAMERA));
     source.on('error', (e) => this.safeEmit('error', e));
     source.start();
@@ -312,7 +327,10 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   #openMicrophone(): void {
     const spec = this.#options.audio ?? 'none';
     if (spec === 'none' || this.#audio) return;
-    const source = AudioSource.open(spec, this.#options.toneFrequency ? { frequency: this.#options.toneFrequency } : {});
+    const source = AudioSource.open(
+      spec,
+      this.#options.toneFrequency ? { frequency: this.#options.toneFrequency } : {},
+    );
     source.on('frame', (f) => this.#sendAudio(f));
     source.on('error', (e) => this.safeEmit('error', e));
     source.start();
@@ -327,7 +345,8 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
 
   #sendFrame(frame: VideoFrame, source: number): void {
     const jpeg = encodeJpeg(frame, this.#options.jpegQuality ?? VIDEO_DEFAULT_JPEG_QUALITY);
-    if (source === MediaSource.CAMERA) this.safeEmit('localVideo', { jpeg, capturedAt: frame.timestamp });
+    if (source === MediaSource.CAMERA)
+      this.safeEmit('localVideo', { jpeg, capturedAt: frame.timestamp });
     // A backed-up link means the network cannot keep up: drop whole frames, never queue them.
     if (this.#videoBlocked) {
       this.#stats.sendDropped++;
@@ -396,17 +415,34 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
         return;
       }
       this.#videoAge.add(ageMs);
-      this.safeEmit('video', { memberId: header.sender, source: header.source, sequence: header.sequence, jpeg: payload, capturedAt, ageMs });
+      this.safeEmit('video', {
+        memberId: header.sender,
+        source: header.source,
+        sequence: header.sequence,
+        jpeg: payload,
+        capturedAt,
+        ageMs,
+      });
       return;
     }
     this.#stats.recvAudio++;
     let speaker = this.#speakers.get(header.sender);
     if (!speaker) {
-      speaker = { jitter: new JitterBuffer<Buffer>(), opus: new OpusCodec(), level: -100, captured: new Float64Array(CAPTURE_RING) };
+      speaker = {
+        jitter: new JitterBuffer<Buffer>(),
+        opus: new OpusCodec(),
+        level: -100,
+        captured: new Float64Array(CAPTURE_RING),
+      };
       this.#speakers.set(header.sender, speaker);
     }
     speaker.captured[header.sequence % CAPTURE_RING] = capturedAt;
-    speaker.jitter.push(header.sequence, capturedAt, payload, (header.flags & MediaFlag.TALK_START) !== 0);
+    speaker.jitter.push(
+      header.sequence,
+      capturedAt,
+      payload,
+      (header.flags & MediaFlag.TALK_START) !== 0,
+    );
   }
 
   /** One 20 ms playout tick: pull each speaker's frame, decode or conceal, mix, play. */

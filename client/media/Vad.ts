@@ -36,7 +36,6 @@ export interface VadResult {
   level: number;
 }
 
-
 /** Levels are clamped here so digital silence (-Infinity) stays arithmetic. */
 const SILENCE_DBFS = -100;
 /** The floor never rises above this, so a long loud talker (or test tone) is not learnt as noise. */

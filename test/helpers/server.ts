@@ -29,7 +29,12 @@ export async function startTestServer(
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'meeting-srv-'));
   const clients: MeetingClient[] = [];
   const make = (): MeetingServer =>
-    new MeetingServer({ logger: createLogger(process.env.MEETING_LOG_LEVEL ?? 'silent'), ...options, dbUrl: db.url, dataDir });
+    new MeetingServer({
+      logger: createLogger(process.env.MEETING_LOG_LEVEL ?? 'silent'),
+      ...options,
+      dbUrl: db.url,
+      dataDir,
+    });
   const t: TestServer = {
     server: make(),
     port: 0,
@@ -97,7 +102,10 @@ export function rawSocket(port: number): Promise<net.Socket> {
 }
 
 /** Resolves with everything a raw socket received once it closes (or after `ms`). */
-export function readUntilClose(socket: net.Socket, ms = 5000): Promise<{ data: Buffer; closed: boolean }> {
+export function readUntilClose(
+  socket: net.Socket,
+  ms = 5000,
+): Promise<{ data: Buffer; closed: boolean }> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     const timer = setTimeout(() => resolve({ data: Buffer.concat(chunks), closed: false }), ms);

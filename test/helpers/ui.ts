@@ -30,8 +30,11 @@ export interface UiWidget {
   y: number;
   width: number;
   height: number;
+  toolTip: string;
   items?: string[];
   current?: number;
+  /** Buttons and check boxes: checked or not. */
+  checked?: boolean;
 }
 
 /** What `state` answers. */
@@ -46,16 +49,26 @@ export interface UiState {
     isHost: boolean;
     audio: boolean;
     video: boolean;
+    effect: string;
+    screen: boolean;
   }>;
   chat: number;
   media: boolean;
   mediaError: string;
+  effect: string;
+  screenSharing: boolean;
+  shareBusy: boolean;
+  roomOptions: { allowMultipleScreens: boolean };
+  toolbarError: string;
   renderer: {
     rendered: number;
     skipped: number;
     failed: number;
     meanRenderMs: number;
+    /** Camera frames painted per member id. */
     perMember: Record<string, number>;
+    /** Screen-share frames painted per member id. */
+    perScreen: Record<string, number>;
   };
   status: string;
 }
@@ -254,6 +267,18 @@ export class DesktopUi {
     }
   }
 
+  /** Polls the widget tree until no visible widget is named `name`. */
+  async waitForGone(name: string, ms = 10_000): Promise<void> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const w = await this.widget(name);
+      if (!w || !w.visible) return;
+      if (Date.now() > deadline)
+        throw new Error(`widget '${name}' still shown after ${ms} ms: ${JSON.stringify(w)}`);
+      await sleep(100);
+    }
+  }
+
   /** Polls `state` until `predicate` holds. */
   async waitForState(
     predicate: (s: UiState) => boolean,
@@ -323,6 +348,16 @@ export class DesktopUi {
   async xKey(...keys: string[]): Promise<void> {
     await this.#xdotool('key', ...keys);
     await sleep(60);
+  }
+
+  /** Picks item `index` of a combo box with real input: opens its popup, walks to the item, Return. */
+  async xChoose(name: string, index: number): Promise<void> {
+    const box = await this.waitForWidget(name, (w) => w.enabled);
+    const steps = index - (box.current ?? 0);
+    await this.xClick(name);
+    await sleep(200);
+    for (let i = 0; i < Math.abs(steps); i++) await this.xKey(steps > 0 ? 'Down' : 'Up');
+    await this.xKey('Return');
   }
 
   /** Clicks a line edit, selects its content and types `text` over it. */

@@ -7,25 +7,41 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { MediaSource } from '../../common/constants';
 import type { MeetingClient } from '../../client/MeetingClient';
-import type { MediaSession, MediaSessionOptions, RemoteVideoFrame } from '../../client/media/MediaSession';
+import type {
+  MediaSession,
+  MediaSessionOptions,
+  RemoteVideoFrame,
+} from '../../client/media/MediaSession';
 import { decodeJpegBgr } from '../../client/media/Jpeg';
 import { cv } from '../../client/media/opencv';
 import { X11Grabber } from '../../client/media/screen/X11Grabber';
 import { ensureDisplay } from '../helpers/xvfb';
 import { useMeetingPair } from '../helpers/media';
 import { sleep, waitFor } from '../helpers/server';
-import { PATTERN_A, colourDistance, paintRoot, quadrantColours, writeQuadrantsPng } from '../unit/screen/helpers';
+import {
+  PATTERN_A,
+  colourDistance,
+  paintRoot,
+  quadrantColours,
+  writeQuadrantsPng,
+} from '../unit/screen/helpers';
 
 const MESSI = '/usr/share/doc/opencv-doc/examples/data/messi5.jpg';
 
 /** Mean absolute difference of two same-size BGR pictures inside a rectangle. */
-function meanDiff(a: Buffer, b: Buffer, width: number, rect: { x: number; y: number; w: number; h: number }): number {
+function meanDiff(
+  a: Buffer,
+  b: Buffer,
+  width: number,
+  rect: { x: number; y: number; w: number; h: number },
+): number {
   let sum = 0;
   let n = 0;
   for (let y = rect.y; y < rect.y + rect.h; y++) {
     for (let x = rect.x; x < rect.x + rect.w; x++) {
       const i = (y * width + x) * 3;
-      sum += Math.abs(a[i]! - b[i]!) + Math.abs(a[i + 1]! - b[i + 1]!) + Math.abs(a[i + 2]! - b[i + 2]!);
+      sum +=
+        Math.abs(a[i]! - b[i]!) + Math.abs(a[i + 1]! - b[i + 1]!) + Math.abs(a[i + 2]! - b[i + 2]!);
       n += 3;
     }
   }
@@ -35,13 +51,20 @@ function meanDiff(a: Buffer, b: Buffer, width: number, rect: { x: number; y: num
 describe('face effects and screen sharing end to end', function () {
   this.timeout(60_000);
   const pair = useMeetingPair(['sender', 'viewer']);
-  const session = (client: MeetingClient, options: MediaSessionOptions): MediaSession => pair.session(client, options);
+  const session = (client: MeetingClient, options: MediaSessionOptions): MediaSession =>
+    pair.session(client, options);
 
   /** A still video of a real face: messi5.jpg resized to 640x480, written as a short MJPG clip. */
   function faceClip(): string {
     const file = path.join(pair.tmp, 'face.avi');
     const image = cv.imread(MESSI).resize(480, 640);
-    const writer = new cv.VideoWriter(file, cv.VideoWriter.fourcc('MJPG'), 15, new cv.Size(640, 480), true);
+    const writer = new cv.VideoWriter(
+      file,
+      cv.VideoWriter.fourcc('MJPG'),
+      15,
+      new cv.Size(640, 480),
+      true,
+    );
     for (let i = 0; i < 30; i++) writer.write(image);
     writer.release();
     return file;
@@ -72,8 +95,13 @@ describe('face effects and screen sharing end to end', function () {
     const far = meanDiff(before.data, after.data, before.width, { x: 0, y: 0, w: 80, h: 80 });
     assert.ok(inside > 4, `the face region changed (mean difference ${inside.toFixed(2)})`);
     // (The clip's first frame decodes slightly differently from the rest, so "unchanged" allows a little.)
-    assert.ok(far < 2.5 && far < inside / 2, `far from the face (almost) nothing changed (mean difference ${far.toFixed(2)})`);
-    console.log(`      pixelate: face region changed by ${inside.toFixed(1)}, far region by ${far.toFixed(2)}; effect cost ${stats.effectMs.toFixed(1)} ms/frame`);
+    assert.ok(
+      far < 2.5 && far < inside / 2,
+      `far from the face (almost) nothing changed (mean difference ${far.toFixed(2)})`,
+    );
+    console.log(
+      `      pixelate: face region changed by ${inside.toFixed(1)}, far region by ${far.toFixed(2)}; effect cost ${stats.effectMs.toFixed(1)} ms/frame`,
+    );
   });
 
   it('shares a painted screen pattern that the receiver decodes as the screen source', async () => {
@@ -100,7 +128,12 @@ describe('face effects and screen sharing end to end', function () {
       assert.ok(screens.length >= 4, `received ${screens.length} screen frames in 1.5 s at 5 fps`);
       const last = decodeJpegBgr(screens[screens.length - 1]!.jpeg);
       const colours = quadrantColours(last.data, last.width, last.height, 3);
-      colours.forEach((c, i) => assert.ok(colourDistance(c, PATTERN_A[i]!) < 40, `quadrant ${i}: ${c.map(Math.round).join(',')}`));
+      colours.forEach((c, i) =>
+        assert.ok(
+          colourDistance(c, PATTERN_A[i]!) < 40,
+          `quadrant ${i}: ${c.map(Math.round).join(',')}`,
+        ),
+      );
       assert.equal(pair.b.members.find((m) => m.username === 'sender')?.screen, true);
       await sender.stopScreenShare();
       const count = screens.length;

@@ -10,7 +10,14 @@ import { FrameDecoder, encodeFrame } from '../../common/framing';
 import { encodeMediaFrame } from '../../common/media';
 import { decodeControlFrame, encodeControl } from '../../common/protocol';
 import type { MeetingClient } from '../../client/MeetingClient';
-import { rawSocket, readUntilClose, sleep, startTestServer, waitFor, type TestServer } from '../helpers/server';
+import {
+  rawSocket,
+  readUntilClose,
+  sleep,
+  startTestServer,
+  waitFor,
+  type TestServer,
+} from '../helpers/server';
 
 /** Control messages a raw socket received (replies and events). */
 function messages(data: Buffer): Array<Record<string, unknown>> {
@@ -50,7 +57,10 @@ describe('bad input', function () {
     await other.joinMeeting(meetingId);
   }
 
-  async function send(bytes: Buffer, wait = 1500): Promise<{ data: Buffer; closed: boolean; socket: net.Socket }> {
+  async function send(
+    bytes: Buffer,
+    wait = 1500,
+  ): Promise<{ data: Buffer; closed: boolean; socket: net.Socket }> {
     const socket = await rawSocket(t.port);
     const result = readUntilClose(socket, wait);
     socket.write(bytes);
@@ -112,7 +122,13 @@ describe('bad input', function () {
   });
 
   it('a media frame on a control link is refused; a control frame on a media link closes it', async () => {
-    const r = await send(encodeMediaFrame({ kind: MediaKind.AUDIO, source: 0, flags: 0, sender: 0, sequence: 1, timestamp: 1 }, Buffer.from('x'), 1000));
+    const r = await send(
+      encodeMediaFrame(
+        { kind: MediaKind.AUDIO, source: 0, flags: 0, sender: 0, sequence: 1, timestamp: 1 },
+        Buffer.from('x'),
+        1000,
+      ),
+    );
     assert.deepEqual(errorCodes(r.data), [ErrorCode.UNEXPECTED_FRAME]);
     const audio = bystander.mediaLink('audio');
     assert.ok(audio);
@@ -141,8 +157,15 @@ describe('bad input', function () {
     await t.stop();
     t = await startTestServer('sqlite', { workerThreads: 1, workerQueue: 1 });
     const clients = await Promise.all(Array.from({ length: 8 }, () => t.client({ media: false })));
-    const results = await Promise.allSettled(clients.map((c, i) => c.register(`busy${i}`, 'password1')));
-    const busy = results.filter((r) => r.status === 'rejected' && r.reason instanceof MeetingError && r.reason.code === ErrorCode.SERVER_BUSY);
+    const results = await Promise.allSettled(
+      clients.map((c, i) => c.register(`busy${i}`, 'password1')),
+    );
+    const busy = results.filter(
+      (r) =>
+        r.status === 'rejected' &&
+        r.reason instanceof MeetingError &&
+        r.reason.code === ErrorCode.SERVER_BUSY,
+    );
     const ok = results.filter((r) => r.status === 'fulfilled');
     assert.ok(busy.length > 0, 'some registrations were refused as busy');
     assert.ok(ok.length > 0, 'the pool still served some');

@@ -19,10 +19,17 @@ import { startTestServer, type TestServer } from '../helpers/server';
 const BIN = path.join(__dirname, '..', '..', '..', 'bin', 'meeting.js');
 
 /** Resolves with the first JSON line of a bot's stdout that has `event`. */
-function nextEvent(child: ChildProcess, event: string, ms = 15_000): Promise<Record<string, unknown>> {
+function nextEvent(
+  child: ChildProcess,
+  event: string,
+  ms = 15_000,
+): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     const rl = readline.createInterface({ input: child.stdout! });
-    const timer = setTimeout(() => reject(new Error(`bot printed no '${event}' within ${ms} ms`)), ms);
+    const timer = setTimeout(
+      () => reject(new Error(`bot printed no '${event}' within ${ms} ms`)),
+      ms,
+    );
     rl.on('line', (line) => {
       if (!line.startsWith('{')) return;
       const parsed = JSON.parse(line) as Record<string, unknown>;
@@ -61,14 +68,48 @@ describe('audio through real PortAudio devices', function () {
     const server = `127.0.0.1:${t.port}`;
     const botA = pulse.spawn(
       process.execPath,
-      [BIN, 'bot', '--server', server, '--user', 'mic-a', '--password', 'password1', '--register', '--create', 'Devices', '--audio', 'default', '--duration', '30', '--json'],
+      [
+        BIN,
+        'bot',
+        '--server',
+        server,
+        '--user',
+        'mic-a',
+        '--password',
+        'password1',
+        '--register',
+        '--create',
+        'Devices',
+        '--audio',
+        'default',
+        '--duration',
+        '30',
+        '--json',
+      ],
       { PULSE_SOURCE: 'micsrc.monitor' },
     );
     children.push(botA);
     const joined = await nextEvent(botA, 'joined');
     const botB = pulse.spawn(
       process.execPath,
-      [BIN, 'bot', '--server', server, '--user', 'spk-b', '--password', 'password1', '--register', '--join', String(joined.meetingId), '--speaker', 'default', '--duration', '30', '--json'],
+      [
+        BIN,
+        'bot',
+        '--server',
+        server,
+        '--user',
+        'spk-b',
+        '--password',
+        'password1',
+        '--register',
+        '--join',
+        String(joined.meetingId),
+        '--speaker',
+        'default',
+        '--duration',
+        '30',
+        '--json',
+      ],
       { PULSE_SINK: 'spk' },
     );
     children.push(botB);
@@ -76,10 +117,33 @@ describe('audio through real PortAudio devices', function () {
     await new Promise((r) => setTimeout(r, 1000));
 
     const recording = path.join(tmp, 'speaker.wav');
-    const recorder = pulse.spawn('parecord', ['--device=spk.monitor', '--rate=48000', '--channels=1', '--format=s16le', '--file-format=wav', '--latency-msec=20', recording]);
+    const recorder = pulse.spawn('parecord', [
+      '--device=spk.monitor',
+      '--rate=48000',
+      '--channels=1',
+      '--format=s16le',
+      '--file-format=wav',
+      '--latency-msec=20',
+      recording,
+    ]);
     children.push(recorder);
     const tone = path.join(tmp, 'tone.wav');
-    execFileSync('sox', ['-n', '-r', '48000', '-c', '1', '-b', '16', tone, 'synth', '3', 'sine', '660', 'vol', '0.4']);
+    execFileSync('sox', [
+      '-n',
+      '-r',
+      '48000',
+      '-c',
+      '1',
+      '-b',
+      '16',
+      tone,
+      'synth',
+      '3',
+      'sine',
+      '660',
+      'vol',
+      '0.4',
+    ]);
     await pulse.run('paplay', ['--device=micsrc', tone], {}, 15_000);
     await new Promise((r) => setTimeout(r, 1500));
     recorder.kill('SIGINT');
@@ -93,11 +157,16 @@ describe('audio through real PortAudio devices', function () {
       const block = heard.samples.subarray(i, i + frame);
       if (rmsDbfs(block) > -35) loud.push(block);
     }
-    assert.ok(loud.length >= 10, `at least 1 s of the tone reached B's speaker (got ${loud.length * 100} ms)`);
+    assert.ok(
+      loud.length >= 10,
+      `at least 1 s of the tone reached B's speaker (got ${loud.length * 100} ms)`,
+    );
     const joinedLoud = new Int16Array(loud.length * frame);
     loud.forEach((b, i) => joinedLoud.set(b, i * frame));
     const f = dominantFrequency(joinedLoud, 48_000);
     assert.ok(Math.abs(f - 660) < 15, `dominant frequency at B's speaker: ${f} Hz`);
-    console.log(`      ${(loud.length * 0.1).toFixed(1)} s of tone at ${f.toFixed(1)} Hz through PortAudio devices`);
+    console.log(
+      `      ${(loud.length * 0.1).toFixed(1)} s of tone at ${f.toFixed(1)} Hz through PortAudio devices`,
+    );
   });
 });

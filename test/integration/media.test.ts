@@ -7,7 +7,11 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import type { MeetingClient } from '../../client/MeetingClient';
-import type { MediaSession, MediaSessionOptions, RemoteVideoFrame } from '../../client/media/MediaSession';
+import type {
+  MediaSession,
+  MediaSessionOptions,
+  RemoteVideoFrame,
+} from '../../client/media/MediaSession';
 import { decodeJpegBgr } from '../../client/media/Jpeg';
 import { readPatternStamp } from '../../client/media/TestPattern';
 import { readWavFile } from '../../client/media/wav';
@@ -18,7 +22,8 @@ import { sleep, waitFor } from '../helpers/server';
 describe('media end to end', function () {
   this.timeout(60_000);
   const pair = useMeetingPair(['alice', 'bob']);
-  const media = (client: MeetingClient, options: MediaSessionOptions): MediaSession => pair.session(client, options);
+  const media = (client: MeetingClient, options: MediaSessionOptions): MediaSession =>
+    pair.session(client, options);
 
   function collectVideo(s: MediaSession): RemoteVideoFrame[] {
     const frames: RemoteVideoFrame[] = [];
@@ -42,15 +47,33 @@ describe('media end to end', function () {
       assert.ok(stamp, 'the pattern stamp survives JPEG');
       return stamp;
     });
-    for (let i = 1; i < stamps.length; i++) assert.ok(stamps[i]!.frameNumber > stamps[i - 1]!.frameNumber, 'frame numbers increase');
+    for (let i = 1; i < stamps.length; i++)
+      assert.ok(stamps[i]!.frameNumber > stamps[i - 1]!.frameNumber, 'frame numbers increase');
     const latency = receiver.stats().videoLatencyMs;
     assert.ok(latency !== null && latency >= 0 && latency < 100, `video latency ${latency} ms`);
-    console.log(`      video: ${frames.length} frames in 2 s, median capture-to-arrival ${latency?.toFixed(1)} ms`);
+    console.log(
+      `      video: ${frames.length} frames in 2 s, median capture-to-arrival ${latency?.toFixed(1)} ms`,
+    );
   });
 
   it('a 440 Hz tone from a WAV file at A plays at B as 440 Hz (files)', async () => {
     const input = path.join(pair.tmp, 'tone.wav');
-    execFileSync('sox', ['-n', '-r', '48000', '-c', '1', '-b', '16', input, 'synth', '3', 'sine', '440', 'vol', '0.3']);
+    execFileSync('sox', [
+      '-n',
+      '-r',
+      '48000',
+      '-c',
+      '1',
+      '-b',
+      '16',
+      input,
+      'synth',
+      '3',
+      'sine',
+      '440',
+      'vol',
+      '0.3',
+    ]);
     const output = path.join(pair.tmp, 'heard.wav');
     const receiver = media(pair.b, { speaker: output });
     const sender = media(pair.a, { audio: input });
@@ -67,7 +90,9 @@ describe('media end to end', function () {
     assert.ok(rmsDbfs(middle) > -20, 'the tone is loud enough');
     const latency = receiver.stats().audioLatencyMs;
     assert.ok(latency !== null && latency < 150, `audio latency ${latency} ms`);
-    console.log(`      audio: ${f.toFixed(1)} Hz heard, median capture-to-playout ${latency?.toFixed(1)} ms`);
+    console.log(
+      `      audio: ${f.toFixed(1)} Hz heard, median capture-to-playout ${latency?.toFixed(1)} ms`,
+    );
   });
 
   it('silence sends (almost) no audio frames', async () => {
@@ -124,6 +149,9 @@ describe('media end to end', function () {
     assert.ok(s.videoDropped > 0, `stale frames dropped: ${s.videoDropped}`);
     const shownAfter = frames.slice(shownBefore);
     assert.ok(shownAfter.length > 0, 'fresh frames are shown after the delay');
-    assert.ok(shownAfter.every((f) => f.ageMs <= 200), 'nothing older than 200 ms is shown');
+    assert.ok(
+      shownAfter.every((f) => f.ageMs <= 200),
+      'nothing older than 200 ms is shown',
+    );
   });
 });

@@ -46,7 +46,11 @@ for (const kind of TEST_DATABASE_KINDS) {
       assert.equal(unknown.code, wrong.code);
       assert.equal(unknown.message, wrong.message);
       const stored = await t.server.db.users.findByUsername('alice');
-      assert.ok(stored && stored.passwordHash.startsWith('scrypt$') && !stored.passwordHash.includes('password1'));
+      assert.ok(
+        stored &&
+          stored.passwordHash.startsWith('scrypt$') &&
+          !stored.passwordHash.includes('password1'),
+      );
     });
 
     it('validates usernames and passwords and refuses a taken name', async () => {
@@ -62,7 +66,8 @@ for (const kind of TEST_DATABASE_KINDS) {
     it('rate-limits repeated failed logins', async () => {
       await (await user('carol')).close();
       const c = await t.client({ media: false });
-      for (let i = 0; i < 5; i++) await rejectsWith(c.login('carol', 'wrong-pass'), ErrorCode.BAD_CREDENTIALS);
+      for (let i = 0; i < 5; i++)
+        await rejectsWith(c.login('carol', 'wrong-pass'), ErrorCode.BAD_CREDENTIALS);
       // Even the right password is refused while the limit holds.
       await rejectsWith(c.login('carol', 'password1'), ErrorCode.RATE_LIMITED);
     });
@@ -110,12 +115,22 @@ for (const kind of TEST_DATABASE_KINDS) {
       assert.match(created.meeting.id, /^\d{3}-\d{3}-\d{3}$/);
       assert.equal(created.members.length, 1);
       assert.equal(created.members[0]!.isHost, true);
-      const aSeesB = waitFor(a, 'memberJoined', (m: { username: string }) => m.username === 'guest1');
+      const aSeesB = waitFor(
+        a,
+        'memberJoined',
+        (m: { username: string }) => m.username === 'guest1',
+      );
       const joinedB = await b.joinMeeting(created.meeting.id);
       await aSeesB;
-      assert.deepEqual(joinedB.members.map((m) => m.username), ['host1', 'guest1']);
+      assert.deepEqual(
+        joinedB.members.map((m) => m.username),
+        ['host1', 'guest1'],
+      );
       await c.joinMeeting(created.meeting.id);
-      assert.deepEqual(a.members.map((m) => m.username), ['host1', 'guest1', 'guest2']);
+      assert.deepEqual(
+        a.members.map((m) => m.username),
+        ['host1', 'guest1', 'guest2'],
+      );
 
       const hostToB = waitFor(c, 'hostChanged');
       const cSeesLeave = waitFor(c, 'memberLeft');
@@ -126,7 +141,10 @@ for (const kind of TEST_DATABASE_KINDS) {
       assert.equal(host.username, 'guest1', 'the oldest remaining member becomes host');
       assert.equal(c.members.find((m) => m.username === 'guest1')?.isHost, true);
       await sleep(50);
-      assert.equal((await t.server.db.meetings.findById(created.meeting.id))?.hostUserId, b.session?.userId);
+      assert.equal(
+        (await t.server.db.meetings.findById(created.meeting.id))?.hostUserId,
+        b.session?.userId,
+      );
 
       await b.leaveMeeting();
       await c.leaveMeeting();
@@ -159,11 +177,19 @@ for (const kind of TEST_DATABASE_KINDS) {
       const { meeting } = await a.createMeeting('Chat');
       await b.joinMeeting(meeting.id);
       await c.joinMeeting(meeting.id);
-      const got = { a: collect<{ text: string }>(a, 'chat'), b: collect<{ text: string }>(b, 'chat'), c: collect<{ text: string }>(c, 'chat') };
+      const got = {
+        a: collect<{ text: string }>(a, 'chat'),
+        b: collect<{ text: string }>(b, 'chat'),
+        c: collect<{ text: string }>(c, 'chat'),
+      };
 
       const room = await a.say('hello room');
       assert.ok(room.id > 0);
-      assert.equal(await t.server.db.messages.countForMeeting(meeting.id), 1, 'stored before the ack');
+      assert.equal(
+        await t.server.db.messages.countForMeeting(meeting.id),
+        1,
+        'stored before the ack',
+      );
       const priv = await a.say('just for ben', 'ben');
       assert.equal(priv.to, 'ben');
       const mention = await b.say('@cat can you look?');
@@ -174,9 +200,18 @@ for (const kind of TEST_DATABASE_KINDS) {
       await c.say('last one');
       await Promise.all([lastAtA, lastAtB]);
 
-      assert.deepEqual(got.a.map((m) => m.text), ['last one']);
-      assert.deepEqual(got.b.map((m) => m.text), ['hello room', 'just for ben', 'last one']);
-      assert.deepEqual(got.c.map((m) => m.text), ['hello room', '@cat can you look?']);
+      assert.deepEqual(
+        got.a.map((m) => m.text),
+        ['last one'],
+      );
+      assert.deepEqual(
+        got.b.map((m) => m.text),
+        ['hello room', 'just for ben', 'last one'],
+      );
+      assert.deepEqual(
+        got.c.map((m) => m.text),
+        ['hello room', '@cat can you look?'],
+      );
     });
 
     it('returns the visible history when a member rejoins', async () => {
@@ -188,10 +223,19 @@ for (const kind of TEST_DATABASE_KINDS) {
       await a.say('secret for hyy', 'hyy');
       await c.leaveMeeting();
       const rejoined = await c.joinMeeting(meeting.id);
-      assert.deepEqual(rejoined.history.map((m) => m.text), ['for everyone']);
+      assert.deepEqual(
+        rejoined.history.map((m) => m.text),
+        ['for everyone'],
+      );
       await b.leaveMeeting();
       const rejoinedB = await b.joinMeeting(meeting.id);
-      assert.deepEqual(rejoinedB.history.map((m) => [m.text, m.to]), [['for everyone', null], ['secret for hyy', 'hyy']]);
+      assert.deepEqual(
+        rejoinedB.history.map((m) => [m.text, m.to]),
+        [
+          ['for everyone', null],
+          ['secret for hyy', 'hyy'],
+        ],
+      );
     });
 
     it('drops a silent client after the heartbeat timeout and updates its room', async () => {
@@ -205,7 +249,12 @@ for (const kind of TEST_DATABASE_KINDS) {
       await lively.register('lively', 'password1');
       await lively.joinMeeting(meeting.id);
       const kicked = waitFor(quiet, 'kicked');
-      const [left] = await waitFor<[{ username: string; reason: string }]>(lively, 'memberLeft', undefined, 3000);
+      const [left] = await waitFor<[{ username: string; reason: string }]>(
+        lively,
+        'memberLeft',
+        undefined,
+        3000,
+      );
       assert.deepEqual([left.username, left.reason], ['quiet', 'timeout']);
       const [k] = (await kicked) as [{ code: string }];
       assert.equal(k.code, ErrorCode.HEARTBEAT_TIMEOUT);
@@ -223,7 +272,10 @@ for (const kind of TEST_DATABASE_KINDS) {
       await again.login('persist', 'password1');
       const joined = await again.joinMeeting(meeting.id, 'pw-pw-pw');
       assert.equal(joined.meeting.name, 'Durable');
-      assert.deepEqual(joined.history.map((m) => m.text), ['remember me']);
+      assert.deepEqual(
+        joined.history.map((m) => m.text),
+        ['remember me'],
+      );
       const recent = await again.request('recentMeetings', {});
       assert.equal(recent.meetings[0]?.id, meeting.id);
     });
@@ -238,7 +290,10 @@ for (const kind of TEST_DATABASE_KINDS) {
       const [event] = (await told) as [{ memberId: number; effect: string }];
       assert.deepEqual(event, { memberId: a.session?.memberId, effect: 'pixelate' });
       assert.equal(b.members.find((m) => m.username === 'effecta')?.effect, 'pixelate');
-      await rejectsWith(a.request('setEffect', { effect: 'sparkles' as 'none' }), ErrorCode.BAD_REQUEST);
+      await rejectsWith(
+        a.request('setEffect', { effect: 'sparkles' as 'none' }),
+        ErrorCode.BAD_REQUEST,
+      );
       await a.logout();
       const again = await a.login('effecta', 'password1');
       assert.equal(again.effect, 'pixelate', 'the effect is remembered for the account');
@@ -250,7 +305,11 @@ for (const kind of TEST_DATABASE_KINDS) {
       const [a, b] = [await user('sharea'), await user('shareb')];
       const { meeting } = await a.createMeeting('Screens');
       await b.joinMeeting(meeting.id);
-      const told = waitFor<[{ memberId: number; active: boolean }]>(a, 'screenShare', (x) => x.active);
+      const told = waitFor<[{ memberId: number; active: boolean }]>(
+        a,
+        'screenShare',
+        (x) => x.active,
+      );
       await b.startScreenShare();
       const [e] = await told;
       assert.equal(e.memberId, b.session?.memberId);
@@ -258,7 +317,13 @@ for (const kind of TEST_DATABASE_KINDS) {
       await rejectsWith(b.setRoomOptions({ allowMultipleScreens: true }), ErrorCode.NOT_HOST);
       await a.setRoomOptions({ allowMultipleScreens: true });
       await a.startScreenShare();
-      assert.deepEqual(a.members.filter((m) => m.screen).map((m) => m.username).sort(), ['sharea', 'shareb']);
+      assert.deepEqual(
+        a.members
+          .filter((m) => m.screen)
+          .map((m) => m.username)
+          .sort(),
+        ['sharea', 'shareb'],
+      );
       const stopped = waitFor(a, 'screenShare', (x: { active: boolean }) => !x.active);
       await b.leaveMeeting();
       await stopped;
@@ -271,11 +336,27 @@ for (const kind of TEST_DATABASE_KINDS) {
       await a.logout();
       await sleep(100);
       const rows = await t.server.db.accessLog.list({ username: 'logged' });
-      assert.deepEqual(rows.map((r) => r.event).sort(), ['join', 'leave', 'login', 'logout', 'register']);
+      assert.deepEqual(rows.map((r) => r.event).sort(), [
+        'join',
+        'leave',
+        'login',
+        'logout',
+        'register',
+      ]);
       assert.ok(rows.every((r) => r.address.startsWith('127.0.0.1:')));
       assert.equal(rows.find((r) => r.event === 'join')?.meetingId, meeting.id);
-      const file = fs.readFileSync(path.join(t.dataDir, 'access.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; username: string });
-      assert.deepEqual(file.filter((l) => l.username === 'logged').map((l) => l.event).sort(), ['join', 'leave', 'login', 'logout', 'register']);
+      const file = fs
+        .readFileSync(path.join(t.dataDir, 'access.log'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { event: string; username: string });
+      assert.deepEqual(
+        file
+          .filter((l) => l.username === 'logged')
+          .map((l) => l.event)
+          .sort(),
+        ['join', 'leave', 'login', 'logout', 'register'],
+      );
     });
   });
 }

@@ -6,7 +6,12 @@ import { rest, state, uint32, uint64, uint8 } from '../../common/codec';
 import { DecodeError, ErrorCode, MeetingError, isErrorCode } from '../../common/errors';
 import { FrameDecoder, encodeFrame, framePayload, frameType } from '../../common/framing';
 import { decodeMediaFrame, encodeMediaFrame, mediaKindOf, stampSender } from '../../common/media';
-import { RequestSchemas, decodeControlFrame, encodeControl, parseServerMessage } from '../../common/protocol';
+import {
+  RequestSchemas,
+  decodeControlFrame,
+  encodeControl,
+  parseServerMessage,
+} from '../../common/protocol';
 
 const frame = (type: number, text: string): Buffer => encodeFrame(type, Buffer.from(text), 1024);
 
@@ -36,10 +41,16 @@ describe('framing', () => {
     const c = frame(FrameType.CONTROL, 'three');
     const all = Buffer.concat([a, b, c]);
     const first = d.push(all.subarray(0, a.length + b.length + 3));
-    assert.deepEqual(first.map((f) => framePayload(f).toString()), ['one', 'two']);
+    assert.deepEqual(
+      first.map((f) => framePayload(f).toString()),
+      ['one', 'two'],
+    );
     assert.equal(d.buffered, 3);
     const second = d.push(all.subarray(a.length + b.length + 3));
-    assert.deepEqual(second.map((f) => framePayload(f).toString()), ['three']);
+    assert.deepEqual(
+      second.map((f) => framePayload(f).toString()),
+      ['three'],
+    );
   });
 
   it('returns whole frames including the prefix so a relay can forward them unchanged', () => {
@@ -52,17 +63,26 @@ describe('framing', () => {
     const d = new FrameDecoder(100);
     const prefix = Buffer.alloc(4);
     prefix.writeUInt32BE(101);
-    assert.throws(() => d.push(prefix), (e: unknown) => e instanceof DecodeError && e.code === ErrorCode.FRAME_TOO_LARGE);
+    assert.throws(
+      () => d.push(prefix),
+      (e: unknown) => e instanceof DecodeError && e.code === ErrorCode.FRAME_TOO_LARGE,
+    );
     assert.throws(() => d.push(Buffer.from([1])), DecodeError, 'a failed decoder stays failed');
   });
 
   it('rejects an empty frame', () => {
     const d = new FrameDecoder(100);
-    assert.throws(() => d.push(Buffer.alloc(4)), (e: unknown) => e instanceof DecodeError && e.code === ErrorCode.BAD_FRAME);
+    assert.throws(
+      () => d.push(Buffer.alloc(4)),
+      (e: unknown) => e instanceof DecodeError && e.code === ErrorCode.BAD_FRAME,
+    );
   });
 
   it('enforces the limit on send', () => {
-    assert.throws(() => encodeFrame(FrameType.CONTROL, Buffer.alloc(100), 100), (e: unknown) => e instanceof DecodeError && e.code === ErrorCode.FRAME_TOO_LARGE);
+    assert.throws(
+      () => encodeFrame(FrameType.CONTROL, Buffer.alloc(100), 100),
+      (e: unknown) => e instanceof DecodeError && e.code === ErrorCode.FRAME_TOO_LARGE,
+    );
     assert.equal(encodeFrame(FrameType.CONTROL, Buffer.alloc(99), 100).length, 104);
   });
 
@@ -94,7 +114,14 @@ describe('codec', () => {
 });
 
 describe('media frames', () => {
-  const header = { kind: MediaKind.VIDEO, source: 1, flags: MediaFlag.KEYFRAME, sender: 0, sequence: 42, timestamp: 1_700_000_000_123_456 };
+  const header = {
+    kind: MediaKind.VIDEO,
+    source: 1,
+    flags: MediaFlag.KEYFRAME,
+    sender: 0,
+    sequence: 42,
+    timestamp: 1_700_000_000_123_456,
+  };
 
   it('round-trips header and payload', () => {
     const bytes = encodeMediaFrame(header, Buffer.from('jpeg bytes'), MAX_FRAME_SIZE.video);
@@ -125,8 +152,14 @@ describe('control messages', () => {
   it('round-trips JSON and rejects bad JSON with ERR_BAD_JSON', () => {
     const bytes = encodeControl({ id: 1, type: 'ping', data: {} }, 1000);
     assert.deepEqual(decodeControlFrame(bytes), { id: 1, type: 'ping', data: {} });
-    assert.throws(() => decodeControlFrame(frame(FrameType.CONTROL, '{nope')), (e: unknown) => e instanceof MeetingError && e.code === ErrorCode.BAD_JSON);
-    assert.throws(() => decodeControlFrame(frame(FrameType.MEDIA, '{}')), (e: unknown) => e instanceof MeetingError && e.code === ErrorCode.UNEXPECTED_FRAME);
+    assert.throws(
+      () => decodeControlFrame(frame(FrameType.CONTROL, '{nope')),
+      (e: unknown) => e instanceof MeetingError && e.code === ErrorCode.BAD_JSON,
+    );
+    assert.throws(
+      () => decodeControlFrame(frame(FrameType.MEDIA, '{}')),
+      (e: unknown) => e instanceof MeetingError && e.code === ErrorCode.UNEXPECTED_FRAME,
+    );
   });
 
   it('validates request parameters', () => {
@@ -151,7 +184,11 @@ describe('error codes', () => {
   });
 
   it('every code is documented in docs/errors.md', () => {
-    const doc = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'docs', 'errors.md'), 'utf8');
-    for (const code of Object.values(ErrorCode)) assert.match(doc, new RegExp(`\`${code}\``), `${code} is not documented`);
+    const doc = fs.readFileSync(
+      path.join(__dirname, '..', '..', '..', 'docs', 'errors.md'),
+      'utf8',
+    );
+    for (const code of Object.values(ErrorCode))
+      assert.match(doc, new RegExp(`\`${code}\``), `${code} is not documented`);
   });
 });

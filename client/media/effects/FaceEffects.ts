@@ -12,7 +12,12 @@
 import { describeThrown } from '../errors';
 import { VIDEO_BYTES_PER_PIXEL, type VideoFrame } from '../frames';
 import { cv, type Mat } from '../opencv';
-import { FACE_EFFECTS, FACE_EFFECT_DEFAULT, isFaceEffect, type FaceEffectName } from '../../../common/constants';
+import {
+  FACE_EFFECTS,
+  FACE_EFFECT_DEFAULT,
+  isFaceEffect,
+  type FaceEffectName,
+} from '../../../common/constants';
 import { FaceTracker, type FaceTrackerOptions, type FaceTrackerStats } from './FaceTracker';
 import { cvRect, expandRect, frameMat, writeRegion, type FaceRect, type Margins } from './regions';
 
@@ -21,7 +26,6 @@ export type { FaceRect } from './regions';
 export { FACE_EFFECTS, FACE_EFFECT_DEFAULT, isFaceEffect } from '../../../common/constants';
 /** One of `FACE_EFFECTS`. */
 export type FaceEffect = FaceEffectName;
-
 
 /** Options of `FaceEffects`. */
 export interface FaceEffectsOptions {

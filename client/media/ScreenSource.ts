@@ -8,13 +8,11 @@
  * tick is skipped (never queued), so the source delivers the newest picture at most at its rate.
  * Stopping closes the display connection at once.
  */
-import { TypedEmitter } from '../../common/TypedEmitter';
 import { nowMs } from '../../common/clock';
 import { VIDEO_MAX_FPS } from '../../common/constants';
 import { MediaError, MediaErrorCode, describeThrown } from './errors';
-import { FrameQueue } from './FrameQueue';
 import { VideoFrame } from './frames';
-import { Pacer } from './Pacer';
+import { PacedVideoSource, type VideoSourceEvents } from './PacedVideoSource';
 import { SCREEN_DEFAULT_FPS, SCREEN_FIT_HEIGHT, SCREEN_FIT_WIDTH } from '../../common/constants';
 import { even, fitInside, screenImageToBgr } from './screen/convert';
 import { createScreenGrabber, type ScreenGrabber } from './screen/ScreenGrabber';
@@ -39,38 +37,19 @@ export interface ScreenSourceOptions {
   grabber?: ScreenGrabber;
 }
 
-/** Events of a `ScreenSource`. */
-export type ScreenSourceEvents = {
-  /** A frame of the output size. */
-  frame: [frame: VideoFrame];
-  /** Capture failed (e.g. the display went away); the source stops itself. */
-  error: [error: Error];
-};
+/** Events of a `ScreenSource` (those of every video source). */
+export type ScreenSourceEvents = VideoSourceEvents;
 
-export class ScreenSource extends TypedEmitter<ScreenSourceEvents> {
-  readonly #description: string;
-  readonly #width: number;
-  readonly #height: number;
-  readonly #fps: number;
-  readonly #pacer: Pacer;
+export class ScreenSource extends PacedVideoSource {
   #grabber: ScreenGrabber | null;
   /** The last grab's buffer, filled again by the next grab. */
   #reuse: Buffer | undefined;
   /** A conversion in flight. */
   #converting = false;
-  #stopped = false;
-  #started = false;
-  #frameNumber = 0;
-  #busySkipped = 0;
 
   private constructor(grabber: ScreenGrabber, width: number, height: number, fps: number) {
-    super();
+    super(`screen of ${grabber.description}`, width, height, fps);
     this.#grabber = grabber;
-    this.#description = `screen of ${grabber.description}`;
-    this.#width = width;
-    this.#height = height;
-    this.#fps = fps;
-    this.#pacer = new Pacer(1000 / fps, this.#tick);
   }
 
   /**
@@ -106,81 +85,19 @@ export class ScreenSource extends TypedEmitter<ScreenSourceEvents> {
     return 'screen';
   }
 
-  /** Human-readable name of the source. */
-  get description(): string {
-    return this.#description;
-  }
-
-  /** Output width. */
-  get width(): number {
-    return this.#width;
-  }
-
-  /** Output height. */
-  get height(): number {
-    return this.#height;
-  }
-
-  /** Frames per second. */
-  get fps(): number {
-    return this.#fps;
-  }
-
-  /** Frames delivered so far (the next frame's number). */
-  get framesDelivered(): number {
-    return this.#frameNumber;
-  }
-
-  /** Ticks skipped because grabbing and converting were slower than the frame rate. */
-  get framesSkipped(): number {
-    return this.#pacer.skipped + this.#busySkipped;
-  }
-
-  /** True between `start()` and `stop()`. */
-  get running(): boolean {
-    return this.#started && !this.#stopped;
-  }
-
-  /** Starts delivering 'frame' events. */
-  start(): void {
-    if (this.#stopped)
-      throw new MediaError(MediaErrorCode.CLOSED, `${this.#description} was stopped`);
-    if (this.#started) return;
-    this.#started = true;
-    this.#pacer.start();
-  }
-
-  /** Stops delivery and closes the display connection; idempotent. */
-  stop(): void {
-    if (this.#stopped) return;
-    this.#stopped = true;
-    this.#pacer.stop();
+  /** Closes the display connection at once. */
+  protected release(): void {
     const grabber = this.#grabber;
     this.#grabber = null;
     this.#reuse = undefined;
     grabber?.close();
   }
 
-  /** Frames as an async iterator (starts the source); the oldest frames are dropped beyond `capacity`. */
-  frames(capacity = 2): AsyncIterableIterator<VideoFrame> {
-    const onFrame = (frame: VideoFrame): void => queue.push(frame);
-    const onError = (): void => queue.end();
-    const queue = new FrameQueue<VideoFrame>(capacity, () => {
-      this.off('frame', onFrame);
-      this.off('error', onError);
-    });
-    this.on('frame', onFrame);
-    this.on('error', onError);
-    if (this.#stopped) queue.end();
-    else this.start();
-    return queue;
-  }
-
-  readonly #tick = (): void => {
+  protected tick(): void {
     const grabber = this.#grabber;
     if (!grabber) return;
     if (this.#converting) {
-      this.#busySkipped++;
+      this.busySkipped++;
       return;
     }
     let timestamp: number;
@@ -189,36 +106,23 @@ export class ScreenSource extends TypedEmitter<ScreenSourceEvents> {
       image = grabber.grab(this.#reuse);
       timestamp = nowMs();
     } catch (error) {
-      this.#fail(error);
+      this.fail(error);
       return;
     }
     this.#reuse = image.data;
     this.#converting = true;
-    screenImageToBgr(image, this.#width, this.#height).then(
+    screenImageToBgr(image, this.width, this.height).then(
       (bgr) => {
         this.#converting = false;
-        if (this.#stopped) return;
-        const frame = new VideoFrame(bgr, this.#width, this.#height, timestamp, this.#frameNumber);
-        this.#frameNumber++;
-        this.safeEmit('frame', frame);
+        if (this.stopped) return;
+        this.emitFrame(
+          new VideoFrame(bgr, this.width, this.height, timestamp, this.framesDelivered),
+        );
       },
       (error: unknown) => {
         this.#converting = false;
-        this.#fail(error);
+        this.fail(error);
       },
-    );
-  };
-
-  #fail(error: unknown): void {
-    if (this.#stopped) return;
-    this.stop();
-    this.safeEmit(
-      'error',
-      new MediaError(
-        MediaErrorCode.CAPTURE_FAILED,
-        `${this.#description}: ${describeThrown(error)}`,
-        { cause: error },
-      ),
     );
   }
 }

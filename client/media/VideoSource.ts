@@ -8,7 +8,6 @@
  * the source delivers the newest picture at most at the configured rate.
  */
 import fs from 'node:fs';
-import { TypedEmitter } from '../../common/TypedEmitter';
 import { nowMs } from '../../common/clock';
 import {
   VIDEO_DEFAULT_FPS,
@@ -17,10 +16,9 @@ import {
   VIDEO_MAX_FPS,
 } from '../../common/constants';
 import { MediaError, MediaErrorCode, describeThrown } from './errors';
-import { FrameQueue } from './FrameQueue';
 import { VideoFrame } from './frames';
 import { cv, type Mat } from './opencv';
-import { Pacer } from './Pacer';
+import { PacedVideoSource } from './PacedVideoSource';
 import { TestPattern } from './TestPattern';
 
 /** `'testpattern'`, a video file path, or a camera index. */
@@ -36,30 +34,16 @@ export interface VideoSourceOptions {
   fps?: number;
 }
 
-/** Events of a `VideoSource`. */
-export type VideoSourceEvents = {
-  /** A frame of the configured size. */
-  frame: [frame: VideoFrame];
-  /** Capture failed; the source stops itself. */
-  error: [error: Error];
-};
+export type { VideoSourceEvents } from './PacedVideoSource';
 
 type VideoCapture = InstanceType<typeof cv.VideoCapture>;
 
-export class VideoSource extends TypedEmitter<VideoSourceEvents> {
+export class VideoSource extends PacedVideoSource {
   readonly #kind: 'testpattern' | 'file' | 'camera';
-  readonly #description: string;
-  readonly #width: number;
-  readonly #height: number;
-  readonly #fps: number;
-  readonly #pacer: Pacer;
   readonly #pattern: TestPattern | null;
   #capture: VideoCapture | null;
   /** A capture read in flight: `stop()` releases the capture only after it settles. */
   #reading = false;
-  #stopped = false;
-  #started = false;
-  #frameNumber = 0;
   #loops = 0;
 
   private constructor(
@@ -70,15 +54,10 @@ export class VideoSource extends TypedEmitter<VideoSourceEvents> {
     height: number,
     fps: number,
   ) {
-    super();
+    super(description, width, height, fps);
     this.#kind = kind;
-    this.#description = description;
     this.#capture = capture;
-    this.#width = width;
-    this.#height = height;
-    this.#fps = fps;
     this.#pattern = kind === 'testpattern' ? new TestPattern({ width, height }) : null;
-    this.#pacer = new Pacer(1000 / fps, this.#tick);
   }
 
   /**
@@ -121,122 +100,46 @@ export class VideoSource extends TypedEmitter<VideoSourceEvents> {
     return this.#kind;
   }
 
-  /** Human-readable name of the source. */
-  get description(): string {
-    return this.#description;
-  }
-
-  /** Output width. */
-  get width(): number {
-    return this.#width;
-  }
-
-  /** Output height. */
-  get height(): number {
-    return this.#height;
-  }
-
-  /** Frames per second. */
-  get fps(): number {
-    return this.#fps;
-  }
-
-  /** Frames delivered so far (the next frame's number). */
-  get framesDelivered(): number {
-    return this.#frameNumber;
-  }
-
   /** Times a file source started again from its beginning. */
   get loops(): number {
     return this.#loops;
   }
 
-  /** Ticks skipped because capture was slower than the frame rate. */
-  get framesSkipped(): number {
-    return this.#pacer.skipped;
+  protected release(): void {
+    if (!this.#reading) this.#releaseCapture();
   }
 
-  /** True between `start()` and `stop()`. */
-  get running(): boolean {
-    return this.#started && !this.#stopped;
-  }
-
-  /** Starts delivering 'frame' events. */
-  start(): void {
-    if (this.#stopped)
-      throw new MediaError(MediaErrorCode.CLOSED, `video source ${this.#description} was stopped`);
-    if (this.#started) return;
-    this.#started = true;
-    this.#pacer.start();
-  }
-
-  /** Stops delivery and releases the capture device or file; idempotent. */
-  stop(): void {
-    if (this.#stopped) return;
-    this.#stopped = true;
-    this.#pacer.stop();
-    if (!this.#reading) this.#release();
-  }
-
-  /** Frames as an async iterator (starts the source); the oldest frames are dropped beyond `capacity`. */
-  frames(capacity = 2): AsyncIterableIterator<VideoFrame> {
-    const onFrame = (frame: VideoFrame): void => queue.push(frame);
-    const onError = (): void => queue.end();
-    const queue = new FrameQueue<VideoFrame>(capacity, () => {
-      this.off('frame', onFrame);
-      this.off('error', onError);
-    });
-    this.on('frame', onFrame);
-    this.on('error', onError);
-    if (this.#stopped) queue.end();
-    else this.start();
-    return queue;
-  }
-
-  #release(): void {
+  #releaseCapture(): void {
     const capture = this.#capture;
     this.#capture = null;
     capture?.release();
   }
 
-  readonly #tick = (): void => {
+  protected tick(): void {
     if (this.#pattern) {
-      this.#emitFrame(this.#pattern.frame(this.#frameNumber, nowMs()));
+      this.emitFrame(this.#pattern.frame(this.framesDelivered, nowMs()));
       return;
     }
-    if (this.#reading) return; // the previous read is still running: skip this tick
+    if (this.#reading) {
+      this.busySkipped++; // the previous read is still running: skip this tick
+      return;
+    }
     this.#reading = true;
     this.#readCapture().then(
       (frame) => {
         this.#reading = false;
-        if (this.#stopped) {
-          this.#release();
+        if (this.stopped) {
+          this.#releaseCapture();
           return;
         }
-        this.#emitFrame(frame);
+        this.emitFrame(frame);
       },
       (error: unknown) => {
         this.#reading = false;
-        const wasStopped = this.#stopped;
-        this.stop();
-        this.#release();
-        if (!wasStopped) {
-          this.safeEmit(
-            'error',
-            new MediaError(
-              MediaErrorCode.CAPTURE_FAILED,
-              `${this.#description}: ${describeThrown(error)}`,
-              { cause: error },
-            ),
-          );
-        }
+        this.fail(error);
+        this.#releaseCapture();
       },
     );
-  };
-
-  #emitFrame(frame: VideoFrame): void {
-    this.#frameNumber++;
-    this.safeEmit('frame', frame);
   }
 
   async #readCapture(): Promise<VideoFrame> {
@@ -244,7 +147,7 @@ export class VideoSource extends TypedEmitter<VideoSourceEvents> {
     if (!capture) throw new Error('capture released');
     let mat = await capture.readAsync();
     const timestamp = nowMs();
-    if (mat.empty && this.#kind === 'file' && !this.#stopped) {
+    if (mat.empty && this.#kind === 'file' && !this.stopped) {
       // end of the file: start again from the first frame
       capture.set(cv.CAP_PROP_POS_FRAMES, 0);
       this.#loops++;
@@ -258,10 +161,10 @@ export class VideoSource extends TypedEmitter<VideoSourceEvents> {
       );
     return new VideoFrame(
       this.#toBgr(mat),
-      this.#width,
-      this.#height,
+      this.width,
+      this.height,
       timestamp,
-      this.#frameNumber,
+      this.framesDelivered,
     );
   }
 
@@ -270,16 +173,10 @@ export class VideoSource extends TypedEmitter<VideoSourceEvents> {
     let bgr = mat;
     if (mat.channels === 1) bgr = mat.cvtColor(cv.COLOR_GRAY2BGR);
     else if (mat.channels === 4) bgr = mat.cvtColor(cv.COLOR_BGRA2BGR);
-    if (bgr.cols !== this.#width || bgr.rows !== this.#height) {
+    if (bgr.cols !== this.width || bgr.rows !== this.height) {
       // INTER_AREA when shrinking (no aliasing), INTER_LINEAR when enlarging
-      const shrinking = bgr.cols > this.#width || bgr.rows > this.#height;
-      bgr = bgr.resize(
-        this.#height,
-        this.#width,
-        0,
-        0,
-        shrinking ? cv.INTER_AREA : cv.INTER_LINEAR,
-      );
+      const shrinking = bgr.cols > this.width || bgr.rows > this.height;
+      bgr = bgr.resize(this.height, this.width, 0, 0, shrinking ? cv.INTER_AREA : cv.INTER_LINEAR);
     }
     const data = bgr.getData();
     // native memory is freed now rather than whenever the GC gets to the wrappers

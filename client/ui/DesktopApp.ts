@@ -1,11 +1,13 @@
 /**
  * The desktop client's state and intents, without Qt or React: which page is shown, inline errors,
- * the lobby's lists and device choices, and the current MeetingClient and media session. Views read
+ * the lobby's lists and device choices, the current MeetingClient and media session, and the
+ * meeting's face effect and screen-share controls. Views read
  * `state` (and the client's getters) and call the intent methods; every protocol and media step is
  * delegated to MeetingClient / MediaSession.
  */
+import { FACE_EFFECT_DEFAULT, type FaceEffectName } from '../../common/constants';
 import { ErrorCode, MeetingError } from '../../common/errors';
-import type { ChatMessage, MeetingInfo, MemberInfo } from '../../common/protocol';
+import type { ChatMessage, MeetingInfo, MemberInfo, RoomOptions } from '../../common/protocol';
 import { TypedEmitter } from '../../common/TypedEmitter';
 import { MeetingClient, parseServerAddress, type MeetingClientEvents } from '../MeetingClient';
 import { initialChoices, listDevices, type DeviceLists } from './devices';
@@ -37,6 +39,10 @@ export interface DesktopState {
   /** Media problems (session could not start, capture failed), shown in the status bar. */
   mediaError: string;
   meetingError: string;
+  /** The last face-effect, screen-share or room-option request failed: why (shown in the toolbar). */
+  toolbarError: string;
+  /** A screen-share start or stop is in flight. */
+  shareBusy: boolean;
 }
 
 export type DesktopAppEvents = {
@@ -59,15 +65,20 @@ export interface DesktopAppOptions {
    */
   loadMedia: (() => { factory: MediaSessionFactory | null; reason: string }) | null;
   env?: NodeJS.ProcessEnv;
+  /** Lists the device pickers' choices (default: cameras and PortAudio's devices). */
+  listDevices?: (videoFile: string | null) => DeviceLists;
 }
 
 export class DesktopApp extends TypedEmitter<DesktopAppEvents> {
   readonly #loadMedia: (() => { factory: MediaSessionFactory | null; reason: string }) | null;
   readonly #env: NodeJS.ProcessEnv;
+  readonly #listDevices: (videoFile: string | null) => DeviceLists;
   #state: DesktopState;
   #client: MeetingClient | null = null;
   #media: MediaSessionLike | null = null;
   #activeSpeaker: number | null = null;
+  /** The effect just picked, shown until the server confirmed (or refused) it. */
+  #effectPending: FaceEffectName | null = null;
   #closed = false;
   readonly #detach: Array<() => void> = [];
 
@@ -75,6 +86,7 @@ export class DesktopApp extends TypedEmitter<DesktopAppEvents> {
     super();
     this.#loadMedia = options.loadMedia;
     this.#env = options.env ?? process.env;
+    this.#listDevices = options.listDevices ?? listDevices;
     this.#state = {
       page: 'login',
       server: options.server,
@@ -91,6 +103,8 @@ export class DesktopApp extends TypedEmitter<DesktopAppEvents> {
       videoFile: null,
       mediaError: '',
       meetingError: '',
+      toolbarError: '',
+      shareBusy: false,
     };
   }
 
@@ -121,6 +135,36 @@ export class DesktopApp extends TypedEmitter<DesktopAppEvents> {
   }
   get meeting(): MeetingInfo | null {
     return this.#client?.meeting ?? null;
+  }
+  /** This member's face effect: the one being chosen, else the room's (the account's remembered one). */
+  get effect(): FaceEffectName {
+    const client = this.#client;
+    return (
+      this.#effectPending ?? client?.self?.effect ?? client?.session?.effect ?? FACE_EFFECT_DEFAULT
+    );
+  }
+  /** True while this client shares its screen. */
+  get screenSharing(): boolean {
+    return this.#media?.screenSharing ?? false;
+  }
+  get roomOptions(): RoomOptions {
+    return this.#client?.roomOptions ?? { allowMultipleScreens: false };
+  }
+  /** True when this member hosts the current meeting. */
+  get isHost(): boolean {
+    return this.#client?.self?.isHost ?? false;
+  }
+  /** Other members sharing their screen now, in join order. */
+  get remoteSharers(): MemberInfo[] {
+    return this.members.filter((m) => m.screen && m.memberId !== this.selfId);
+  }
+  /**
+   * The member whose share keeps this one from starting (someone else shares and the host has not
+   * allowed several screens), or null when sharing is possible.
+   */
+  get shareBlockedBy(): MemberInfo | null {
+    if (this.screenSharing || this.roomOptions.allowMultipleScreens) return null;
+    return this.remoteSharers[0] ?? null;
   }
 
   #set(patch: Partial<DesktopState>): void {
@@ -204,6 +248,9 @@ export class DesktopApp extends TypedEmitter<DesktopAppEvents> {
     on('memberLeft', changed);
     on('hostChanged', changed);
     on('mediaState', changed);
+    on('effectChanged', changed);
+    on('screenShare', changed);
+    on('roomOptions', changed);
     on('chat', (message) => {
       this.safeEmit('chat', message);
       this.safeEmit('meeting');
@@ -212,6 +259,7 @@ export class DesktopApp extends TypedEmitter<DesktopAppEvents> {
       this.#set({
         page: 'meeting',
         meetingError: '',
+        toolbarError: '',
         lobbyError: '',
         joinNeedsPassword: false,
         joinId: '',
@@ -278,7 +326,7 @@ export class DesktopApp extends TypedEmitter<DesktopAppEvents> {
   /** Lists devices (once per session unless forced) and picks initial choices. */
   refreshDevices(force = false): void {
     if (this.#state.deviceLists && !force) return;
-    const lists = listDevices(this.#state.videoFile);
+    const lists = this.#listDevices(this.#state.videoFile);
     const devices = this.#state.deviceLists
       ? this.#state.devices
       : initialChoices(this.#env, lists);
@@ -292,7 +340,10 @@ export class DesktopApp extends TypedEmitter<DesktopAppEvents> {
   /** Adds a chosen video file to the camera list and selects it. */
   chooseVideoFile(path: string): void {
     this.#state = { ...this.#state, videoFile: path };
-    this.#set({ deviceLists: listDevices(path), devices: { ...this.#state.devices, video: path } });
+    this.#set({
+      deviceLists: this.#listDevices(path),
+      devices: { ...this.#state.devices, video: path },
+    });
   }
 
   async createMeeting(name: string, password: string): Promise<void> {
@@ -450,6 +501,53 @@ export class DesktopApp extends TypedEmitter<DesktopAppEvents> {
       }
     } catch (error) {
       this.#set({ mediaError: describeError(error) });
+    }
+    this.safeEmit('meeting');
+  }
+
+  /** Switches this member's face effect (through the media session, so the camera shows it). */
+  async setEffect(effect: FaceEffectName): Promise<void> {
+    const client = this.#client;
+    if (!client?.meeting || effect === this.effect) return;
+    this.#effectPending = effect;
+    this.#set({ toolbarError: '' });
+    try {
+      // Without media the choice is still remembered for the account and announced.
+      if (this.#media) await this.#media.setEffect(effect);
+      else await client.setEffect(effect);
+    } catch (error) {
+      this.#set({ toolbarError: describeError(error) });
+    } finally {
+      if (this.#effectPending === effect) this.#effectPending = null;
+    }
+    this.safeEmit('meeting');
+  }
+
+  /** Starts sharing the screen, or stops it; a refusal (ERR_SCREEN_SHARE_BUSY) is shown. */
+  async toggleScreenShare(): Promise<void> {
+    const media = this.#media;
+    if (!this.#client?.meeting || this.#state.shareBusy) return;
+    this.#set({ shareBusy: true, toolbarError: '' });
+    try {
+      if (!media) throw new TypeError('cannot share the screen: media is unavailable');
+      if (media.screenSharing) await media.stopScreenShare();
+      else await media.startScreenShare();
+    } catch (error) {
+      this.#set({ toolbarError: describeError(error) });
+    }
+    this.#set({ shareBusy: false });
+    this.safeEmit('meeting');
+  }
+
+  /** Host only: lets several members share their screens at once. */
+  async setAllowMultipleScreens(allow: boolean): Promise<void> {
+    const client = this.#client;
+    if (!client?.meeting) return;
+    this.#set({ toolbarError: '' });
+    try {
+      await client.setRoomOptions({ ...client.roomOptions, allowMultipleScreens: allow });
+    } catch (error) {
+      this.#set({ toolbarError: describeError(error) });
     }
     this.safeEmit('meeting');
   }

@@ -1,11 +1,13 @@
 /**
- * Paints video into the tiles' labels, outside React: a frame never causes a re-render. Frames are
- * coalesced per tile (only the newest JPEG waiting for a tile is decoded; older ones are counted as
- * skipped), decoded by Qt (`QPixmap.loadFromData`), scaled to the label once and set as its pixmap.
- * The last picture of each member is kept so a tile that is re-created (grid re-flow) or resized
- * shows it at once.
+ * Paints video into the tiles' labels, outside React: a frame never causes a re-render. Each tile
+ * shows one source of one member: the camera (source 0, the self view included) or the shared
+ * screen (source 1). Frames are coalesced per tile (only the newest JPEG waiting for a tile is
+ * decoded; older ones are counted as skipped), decoded by Qt (`QPixmap.loadFromData`), scaled to
+ * the label once and set as its pixmap. The last picture of each tile is kept so a tile that is
+ * re-created (grid re-flow, layout switch) or resized shows it at once.
  */
 import type { QLabel, QPixmap } from '@nodegui/nodegui';
+import { MediaSource } from '../../common/constants';
 import type { MediaSessionLike, RemoteVideoFrameLike } from './mediaTypes';
 
 type NodeGui = typeof import('@nodegui/nodegui');
@@ -19,25 +21,35 @@ export interface VideoRendererStats {
   failed: number;
   /** Mean time to decode, scale and set one frame (ms). */
   meanRenderMs: number;
-  /** Frames painted per member. */
+  /** Camera frames painted per member. */
   perMember: Record<number, number>;
+  /** Screen-share frames painted per member. */
+  perScreen: Record<number, number>;
+}
+
+/** A tile's key: the member and the source it shows. */
+type TileKey = `${number}:${number}`;
+
+function tileKey(memberId: number, source: number): TileKey {
+  return `${memberId}:${source}`;
 }
 
 export class VideoRenderer {
   readonly #qt: NodeGui;
-  readonly #labels = new Map<number, QLabel>();
-  readonly #pending = new Map<number, Buffer>();
-  readonly #last = new Map<number, QPixmap>();
-  readonly #placeholders = new Map<number, string>();
+  readonly #labels = new Map<TileKey, QLabel>();
+  readonly #pending = new Map<TileKey, Buffer>();
+  readonly #last = new Map<TileKey, QPixmap>();
+  readonly #placeholders = new Map<TileKey, string>();
   readonly #perMember = new Map<number, number>();
+  readonly #perScreen = new Map<number, number>();
   #scheduled: NodeJS.Immediate | null = null;
   #selfId: number | null = null;
   #media: MediaSessionLike | null = null;
   #stats = { rendered: 0, skipped: 0, failed: 0, renderMs: 0 };
 
   readonly #onVideo = (frame: RemoteVideoFrameLike): void => {
-    // Screen share (source 1) has no tile yet.
-    if (frame.source === 0) this.push(frame.memberId, frame.jpeg);
+    if (frame.source === MediaSource.CAMERA || frame.source === MediaSource.SCREEN)
+      this.push(frame.memberId, frame.jpeg, frame.source);
   };
   readonly #onLocal = (frame: { jpeg: Buffer }): void => {
     if (this.#selfId !== null) this.push(this.#selfId, frame.jpeg);
@@ -61,56 +73,64 @@ export class VideoRenderer {
     }
   }
 
-  /** Registers the label of a member's tile. */
-  setLabel(memberId: number, label: QLabel): void {
-    this.#labels.set(memberId, label);
+  /** Registers the label of a member's camera tile (or, with source 1, screen tile). */
+  setLabel(memberId: number, label: QLabel, source: number = MediaSource.CAMERA): void {
+    const key = tileKey(memberId, source);
+    this.#labels.set(key, label);
     label.setAlignment(this.#qt.AlignmentFlag.AlignCenter);
     label.setSizePolicy(this.#qt.QSizePolicyPolicy.Ignored, this.#qt.QSizePolicyPolicy.Ignored);
-    this.#repaint(memberId);
+    this.#repaint(key);
   }
 
   /** Unregisters a tile's label (only if it is still the registered one: a re-created tile may already have replaced it). */
-  unsetLabel(memberId: number, label: QLabel): void {
-    if (this.#labels.get(memberId) === label) this.#labels.delete(memberId);
+  unsetLabel(memberId: number, label: QLabel, source: number = MediaSource.CAMERA): void {
+    const key = tileKey(memberId, source);
+    if (this.#labels.get(key) === label) this.#labels.delete(key);
   }
 
   /** The label of a member's tile, if one is shown. */
-  label(memberId: number): QLabel | undefined {
-    return this.#labels.get(memberId);
+  label(memberId: number, source: number = MediaSource.CAMERA): QLabel | undefined {
+    return this.#labels.get(tileKey(memberId, source));
   }
 
   /** Shows `text` instead of video in a tile (camera off), or video again (null). */
-  setPlaceholder(memberId: number, text: string | null): void {
-    if ((this.#placeholders.get(memberId) ?? null) === text) return;
-    if (text === null) this.#placeholders.delete(memberId);
+  setPlaceholder(memberId: number, text: string | null, source: number = MediaSource.CAMERA): void {
+    const key = tileKey(memberId, source);
+    if ((this.#placeholders.get(key) ?? null) === text) return;
+    if (text === null) this.#placeholders.delete(key);
     else {
-      this.#placeholders.set(memberId, text);
-      this.#last.delete(memberId);
+      this.#placeholders.set(key, text);
+      this.#last.delete(key);
     }
-    this.#repaint(memberId);
+    this.#repaint(key);
   }
 
-  /** Forgets a member who left. */
-  forget(memberId: number): void {
-    this.#labels.delete(memberId);
-    this.#pending.delete(memberId);
-    this.#last.delete(memberId);
-    this.#placeholders.delete(memberId);
+  /** Forgets a member who left (every source), or one source of a member (a share that ended). */
+  forget(memberId: number, source?: number): void {
+    const sources = source === undefined ? [MediaSource.CAMERA, MediaSource.SCREEN] : [source];
+    for (const s of sources) {
+      const key = tileKey(memberId, s);
+      this.#labels.delete(key);
+      this.#pending.delete(key);
+      this.#last.delete(key);
+      this.#placeholders.delete(key);
+    }
   }
 
   /** Queues a JPEG for a member's tile; painted on the next turn of the event loop. */
-  push(memberId: number, jpeg: Buffer): void {
-    if (!this.#labels.has(memberId) || this.#placeholders.has(memberId)) return;
-    if (this.#pending.has(memberId)) this.#stats.skipped++;
-    this.#pending.set(memberId, jpeg);
+  push(memberId: number, jpeg: Buffer, source: number = MediaSource.CAMERA): void {
+    const key = tileKey(memberId, source);
+    if (!this.#labels.has(key) || this.#placeholders.has(key)) return;
+    if (this.#pending.has(key)) this.#stats.skipped++;
+    this.#pending.set(key, jpeg);
     this.#scheduled ??= setImmediate(() => this.flush());
   }
 
   /** Paints every pending frame now. */
   flush(): void {
     this.#scheduled = null;
-    for (const [memberId, jpeg] of this.#pending) {
-      const label = this.#labels.get(memberId);
+    for (const [key, jpeg] of this.#pending) {
+      const label = this.#labels.get(key);
       if (!label) continue;
       const started = performance.now();
       const pixmap = new this.#qt.QPixmap();
@@ -118,11 +138,13 @@ export class VideoRenderer {
         this.#stats.failed++;
         continue;
       }
-      this.#last.set(memberId, pixmap);
+      this.#last.set(key, pixmap);
       this.#paint(label, pixmap);
       this.#stats.rendered++;
       this.#stats.renderMs += performance.now() - started;
-      this.#perMember.set(memberId, (this.#perMember.get(memberId) ?? 0) + 1);
+      const [memberId, source] = key.split(':').map(Number) as [number, number];
+      const counts = source === MediaSource.SCREEN ? this.#perScreen : this.#perMember;
+      counts.set(memberId, (counts.get(memberId) ?? 0) + 1);
     }
     this.#pending.clear();
   }
@@ -132,11 +154,11 @@ export class VideoRenderer {
     for (const id of this.#labels.keys()) this.#repaint(id);
   }
 
-  #repaint(memberId: number): void {
-    const label = this.#labels.get(memberId);
+  #repaint(key: TileKey): void {
+    const label = this.#labels.get(key);
     if (!label) return;
-    const placeholder = this.#placeholders.get(memberId);
-    const last = this.#last.get(memberId);
+    const placeholder = this.#placeholders.get(key);
+    const last = this.#last.get(key);
     if (placeholder !== undefined) {
       label.clear();
       label.setText(placeholder);
@@ -169,6 +191,7 @@ export class VideoRenderer {
       failed: s.failed,
       meanRenderMs: s.rendered ? s.renderMs / s.rendered : 0,
       perMember: Object.fromEntries(this.#perMember),
+      perScreen: Object.fromEntries(this.#perScreen),
     };
   }
 

@@ -4,13 +4,15 @@
  * noise) can be told apart.
  *
  *   {"id":1,"cmd":"tree"}                          every named widget: name, cls, text, visible,
- *                                                  enabled, x, y, width, height (screen), items
+ *                                                  enabled, x, y, width, height (screen), toolTip,
+ *                                                  items (lists, combo boxes), checked (buttons)
  *   {"id":2,"cmd":"setText","name":"loginUser","text":"alice"}
  *   {"id":3,"cmd":"click","name":"loginButton"}
  *   {"id":4,"cmd":"select","name":"chatTarget","index":1}   combo box index / list row
  *   {"id":5,"cmd":"focus","name":"chatInput"}
  *   {"id":6,"cmd":"grab","path":"/tmp/w.png","name":"video-3"}   window (or one widget) to PNG
- *   {"id":7,"cmd":"state"}                         page, meeting, members, renderer stats, status
+ *   {"id":7,"cmd":"state"}                         page, meeting, members, effect, screen share,
+ *                                                  room options, renderer stats, status
  *   {"id":8,"cmd":"quit"}                          closes the window (the app quits)
  *
  * Events: {"@ui":"ready","launchMs":…} once the login window is up and the pump runs.
@@ -34,8 +36,10 @@ export interface WidgetInfo {
   y: number;
   width: number;
   height: number;
+  toolTip: string;
   items?: string[];
   current?: number;
+  checked?: boolean;
 }
 
 export interface AutomationOptions {
@@ -183,6 +187,11 @@ export class Automation {
       chat: app.chat.length,
       media: app.media !== null,
       mediaError: app.state.mediaError,
+      effect: app.effect,
+      screenSharing: app.screenSharing,
+      shareBusy: app.state.shareBusy,
+      roomOptions: app.roomOptions,
+      toolbarError: app.state.toolbarError,
       activeSpeaker: app.activeSpeaker,
       renderer: this.#renderer.stats(),
       status: statusText(app, this.#renderer),
@@ -266,16 +275,20 @@ export class Automation {
       y: origin.y(),
       width: w.width(),
       height: w.height(),
+      toolTip: w.toolTip(),
     };
     if (w instanceof qt.QMainWindow) {
       info.cls = 'QMainWindow';
       info.text = w.windowTitle();
-    } else if (w instanceof qt.QPushButton) {
-      info.cls = 'QPushButton';
-      info.text = w.text();
     } else if (w instanceof qt.QAbstractButton) {
-      info.cls = 'QAbstractButton';
+      info.cls =
+        w instanceof qt.QPushButton
+          ? 'QPushButton'
+          : w instanceof qt.QCheckBox
+            ? 'QCheckBox'
+            : 'QAbstractButton';
       info.text = w.text();
+      info.checked = w.isChecked();
     } else if (w instanceof qt.QLineEdit) {
       info.cls = 'QLineEdit';
       info.text = w.text();

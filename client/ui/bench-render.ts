@@ -102,7 +102,13 @@ export async function runRenderBench(options: BenchOptions): Promise<BenchResult
     React.createElement(
       Window,
       { windowTitle: 'render bench', minSize: { width: 860, height: 640 } },
-      React.createElement(VideoGrid, { tiles, activeSpeaker: 1, renderer, hasMedia: true }),
+      React.createElement(VideoGrid, {
+        tiles,
+        screens: [],
+        activeSpeaker: 1,
+        renderer,
+        hasMedia: true,
+      }),
     ),
   );
   await wait(1000);

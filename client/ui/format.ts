@@ -2,6 +2,7 @@
  * Pure helpers of the desktop UI (no Qt, no React): error texts, the video grid shape, chat line
  * formatting and `@name` completion. Kept apart so tests can check them without a display.
  */
+import type { FaceEffectName } from '../../common/constants';
 import { ErrorCode, MeetingError, type ErrorCodeValue } from '../../common/errors';
 import type { ChatMessage, MemberInfo } from '../../common/protocol';
 
@@ -22,6 +23,8 @@ const FRIENDLY: Partial<Record<ErrorCodeValue, string>> = {
   [ErrorCode.ALREADY_IN_MEETING]: 'Already in a meeting',
   [ErrorCode.RECIPIENT_NOT_FOUND]: 'That person is no longer in the meeting',
   [ErrorCode.SHUTTING_DOWN]: 'The server is shutting down',
+  [ErrorCode.SCREEN_SHARE_BUSY]: 'Someone else is sharing their screen',
+  [ErrorCode.NOT_HOST]: 'Only the host can do that',
 };
 
 /** One line for an inline error label: a readable sentence followed by the stable code. */
@@ -45,6 +48,41 @@ export function gridRows<T>(items: readonly T[]): T[][] {
   const rows: T[][] = [];
   for (let i = 0; i < items.length; i += cols) rows.push(items.slice(i, i + cols));
   return rows;
+}
+
+export interface Size {
+  width: number;
+  height: number;
+}
+
+/**
+ * Tile sizes of the screen layout in an area (px): the shared screens side by side take most of
+ * it, over a strip of camera tiles (about a quarter of the height, 90-200 px) whose pictures are
+ * 4:3. `margin` surrounds every tile; `chrome` is what a tile adds around its picture (frame and
+ * caption). Sizes include the chrome, not the margin.
+ */
+export function screenLayout(
+  area: Size,
+  screens: number,
+  cameras: number,
+  options: { margin: number; chrome: Size },
+): { screen: Size; camera: Size } {
+  const margins = 2 * options.margin;
+  const strip = cameras > 0 ? Math.min(200, Math.max(90, Math.floor(area.height * 0.24))) : 0;
+  const cameraHeight = cameras > 0 ? Math.max(40, strip - margins) : 0;
+  const fourThirds =
+    Math.round(((cameraHeight - options.chrome.height) * 4) / 3) + options.chrome.width;
+  const cameraWidth =
+    cameras > 0
+      ? Math.max(40, Math.min(fourThirds, Math.floor(area.width / cameras) - margins))
+      : 0;
+  return {
+    screen: {
+      width: Math.max(40, Math.floor(area.width / Math.max(1, screens)) - margins),
+      height: Math.max(40, area.height - strip - margins),
+    },
+    camera: { width: cameraWidth, height: cameraHeight },
+  };
 }
 
 /** How a chat message relates to the viewer, for marking it. */
@@ -83,12 +121,32 @@ export function concernsMe(message: ChatMessage, me: string): boolean {
   return message.to === me || (message.mentions ?? []).includes(me);
 }
 
-/** Member list line: name, (you), host mark and muted / camera-off flags. */
+const EFFECT_LABELS: Record<FaceEffectName, string> = {
+  none: 'No effect',
+  blur: 'Blur',
+  pixelate: 'Pixelate',
+  glasses: 'Glasses',
+  beauty: 'Beauty',
+  'background-blur': 'Background blur',
+};
+
+/** The effect selector's label of a face effect ('pixelate' → 'Pixelate'). */
+export function effectLabel(effect: FaceEffectName): string {
+  return EFFECT_LABELS[effect] ?? effect;
+}
+
+/**
+ * Member list line: name, (you), host mark, muted / camera-off flags, the face effect (when not
+ * 'none') and a sharing-screen mark.
+ */
 export function formatMember(member: MemberInfo, selfId: number | null): string {
   const marks: string[] = [];
   if (member.isHost) marks.push('host');
   if (!member.audio) marks.push('muted');
   if (!member.video) marks.push('camera off');
+  if (member.effect && member.effect !== 'none')
+    marks.push(effectLabel(member.effect).toLowerCase());
+  if (member.screen) marks.push('sharing screen');
   const you = member.memberId === selfId ? ' (you)' : '';
   return `${member.isHost ? '★ ' : '   '}${member.username}${you}${marks.length ? `  — ${marks.join(', ')}` : ''}`;
 }

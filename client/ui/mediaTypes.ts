@@ -1,10 +1,11 @@
 /**
  * What the desktop UI needs from the media layer, declared here so the UI compiles and runs (login,
  * lobby, chat) whether or not `client/media/MediaSession` is present. The UI renders what a session
- * emits and sends it intents (microphone/camera on or off); it never touches frames itself except to
- * paint the JPEGs it is handed. `test/integration/desktop.test.ts` checks at compile time that the
- * real `MediaSession` still satisfies `MediaSessionLike`.
+ * emits and sends it intents (microphone/camera on or off, face effect, screen share); it never
+ * touches frames itself except to paint the JPEGs it is handed. `test/integration/desktop.test.ts`
+ * checks at compile time that the real `MediaSession` still satisfies `MediaSessionLike`.
  */
+import type { FaceEffectName } from '../../common/constants';
 import type { MeetingClient } from '../MeetingClient';
 
 /** A remote picture: one JPEG of a member's camera (source 0) or screen (source 1). */
@@ -17,6 +18,7 @@ export interface RemoteVideoFrameLike {
 
 /** The subset of MediaSession statistics the status bar shows. */
 export interface MediaStatsLike {
+  sent: { audio: number; video: number; screen: number };
   received: { audio: number; video: number };
   videoDropped: number;
   audioDropped: number;
@@ -40,6 +42,13 @@ export interface MediaSessionLike {
   setCamera(on: boolean): Promise<void>;
   readonly microphoneOn: boolean;
   readonly cameraOn: boolean;
+  /** Switches the face effect of the camera (remembered for the account; the room is told). */
+  setEffect(effect: FaceEffectName): Promise<void>;
+  readonly effect: FaceEffectName;
+  /** Shares the screen as a second video source; rejects with ERR_SCREEN_SHARE_BUSY when refused. */
+  startScreenShare(): Promise<void>;
+  stopScreenShare(): Promise<void>;
+  readonly screenSharing: boolean;
   stats(): MediaStatsLike;
   stop(): Promise<void>;
 }

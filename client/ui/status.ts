@@ -1,4 +1,4 @@
-/** The status bar's text: connection state, round trip, media latency and dropped frames. */
+/** The status bar's text: connection state, round trip, media latency, dropped frames, screen share. */
 import type { DesktopApp } from './DesktopApp';
 import type { VideoRenderer } from './VideoRenderer';
 
@@ -24,6 +24,7 @@ export function statusText(app: DesktopApp, renderer: VideoRenderer): string {
       `received ${s.received.video} frames`,
       `dropped video ${s.videoDropped}, audio ${s.audioDropped}`,
     );
+    if (media.screenSharing) parts.push(`sharing screen (${s.sent.screen} frames sent)`);
   }
   if (app.meeting) {
     const r = renderer.stats();

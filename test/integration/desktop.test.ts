@@ -5,14 +5,24 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { MeetingClient } from '../../client/MeetingClient';
-import type { MediaSession } from '../../client/media/MediaSession';
-import { completeMention, formatChatLine, gridRows, gridShape } from '../../client/ui/format';
+import type { MediaSession, RemoteVideoFrame } from '../../client/media/MediaSession';
+import { DesktopApp } from '../../client/ui/DesktopApp';
+import {
+  completeMention,
+  formatChatLine,
+  formatMember,
+  gridRows,
+  gridShape,
+  screenLayout,
+} from '../../client/ui/format';
 import type { MediaSessionLike } from '../../client/ui/mediaTypes';
-import type { ChatMessage } from '../../common/protocol';
+import { FACE_EFFECTS, MediaSource } from '../../common/constants';
+import type { ChatMessage, MemberInfo } from '../../common/protocol';
 import { startTestServer, waitFor, type TestServer } from '../helpers/server';
-import { ARTIFACTS, DesktopUi, hasXdotool, sleep } from '../helpers/ui';
+import { ARTIFACTS, DesktopUi, hasXdotool, sleep, type UiWidget } from '../helpers/ui';
 import { ensureDisplay } from '../helpers/xvfb';
 
 // Compile-time check: the real MediaSession still offers what the UI codes against.
@@ -31,6 +41,111 @@ function loadMediaSession():
   } catch (error) {
     return `client/media/MediaSession cannot be loaded: ${(error as Error).message.split('\n')[0]}`;
   }
+}
+
+/** OpenCV and the screen-test helpers, loaded on first use (they need the native media modules). */
+function mediaTools(): {
+  cv: typeof import('../../client/media/opencv').cv;
+  jpeg: typeof import('../../client/media/Jpeg');
+  screen: typeof import('../unit/screen/helpers');
+  X11Grabber: typeof import('../../client/media/screen/X11Grabber').X11Grabber;
+} {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  return {
+    cv: (require('../../client/media/opencv') as typeof import('../../client/media/opencv')).cv,
+    jpeg: require('../../client/media/Jpeg') as typeof import('../../client/media/Jpeg'),
+    screen: require('../unit/screen/helpers') as typeof import('../unit/screen/helpers'),
+    X11Grabber: (
+      require('../../client/media/screen/X11Grabber') as typeof import('../../client/media/screen/X11Grabber')
+    ).X11Grabber,
+  };
+  /* eslint-enable @typescript-eslint/no-require-imports */
+}
+
+const MESSI = '/usr/share/doc/opencv-doc/examples/data/messi5.jpg';
+
+/**
+ * A still video of a real face, written as a short MJPG clip: the 4:3 part of messi5.jpg around
+ * the face, scaled to 640x480. (The whole picture scaled to 640x480 leaves the face about 1/8 of
+ * the frame wide, the face tracker's smallest, and it is not found there.)
+ */
+function faceClip(dir: string): string {
+  const { cv } = mediaTools();
+  const file = path.join(dir, 'face.avi');
+  const image = cv
+    .imread(MESSI)
+    .getRegion(new cv.Rect(134, 0, 300, 225))
+    .resize(480, 640);
+  const writer = new cv.VideoWriter(
+    file,
+    cv.VideoWriter.fourcc('MJPG'),
+    15,
+    new cv.Size(640, 480),
+    true,
+  );
+  for (let i = 0; i < 30; i++) writer.write(image);
+  writer.release();
+  return file;
+}
+
+interface Rect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/** The largest face OpenCV's frontal-face cascade finds in a BGR picture. */
+function findFace(bgr: Buffer, width: number, height: number): Rect | null {
+  const { cv } = mediaTools();
+  const classifier = new cv.CascadeClassifier(cv.HAAR_FRONTALFACE_ALT2);
+  const grey = new cv.Mat(bgr, height, width, cv.CV_8UC3).bgrToGray();
+  const { objects } = classifier.detectMultiScale(grey, 1.1, 3);
+  const best = objects.sort((p, q) => q.width * q.height - p.width * p.height)[0];
+  return best ? { x: best.x, y: best.y, w: best.width, h: best.height } : null;
+}
+
+/** Mean absolute difference of two same-size BGR pictures inside a rectangle. */
+function meanDiff(a: Buffer, b: Buffer, width: number, rect: Rect): number {
+  let sum = 0;
+  let n = 0;
+  for (let y = rect.y; y < rect.y + rect.h; y++) {
+    for (let x = rect.x; x < rect.x + rect.w; x++) {
+      const i = (y * width + x) * 3;
+      for (let c = 0; c < 3; c++) sum += Math.abs(a[i + c] - b[i + c]);
+      n += 3;
+    }
+  }
+  return sum / n;
+}
+
+/**
+ * The quadrant colours (RGB) of the picture inside a PNG (optionally cropped to a widget): the
+ * picture is the bounding box of the bright pixels, as a tile letterboxes it on a dark background.
+ */
+function pictureQuadrants(
+  file: string,
+  crop?: { x: number; y: number; width: number; height: number },
+): { colours: Array<readonly [number, number, number]>; box: Rect } {
+  const { cv, screen } = mediaTools();
+  let image = cv.imread(file);
+  if (crop) image = image.getRegion(new cv.Rect(crop.x, crop.y, crop.width, crop.height)).copy();
+  const data = image.getData();
+  const { cols: width, rows: height } = image;
+  let [x0, y0, x1, y1] = [width, height, -1, -1];
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 3;
+      if (Math.max(data[i], data[i + 1], data[i + 2]) <= 60) continue;
+      x0 = Math.min(x0, x);
+      y0 = Math.min(y0, y);
+      x1 = Math.max(x1, x);
+      y1 = Math.max(y1, y);
+    }
+  assert.ok(x1 > x0 + 16 && y1 > y0 + 16, `${file}: no picture in the tile`);
+  const box = { x: x0, y: y0, w: x1 - x0 + 1, h: y1 - y0 + 1 };
+  const picture = image.getRegion(new cv.Rect(box.x, box.y, box.w, box.h)).copy();
+  return { colours: screen.quadrantColours(picture.getData(), box.w, box.h, 3), box };
 }
 
 /** Mean absolute difference and grey-level spread of two PNGs (optionally cropped), via OpenCV. */
@@ -86,6 +201,36 @@ describe('desktop client helpers', () => {
     );
     assert.match(formatChatLine(base, 'alice'), /bob: x$/);
   });
+
+  it("marks each member's face effect and screen share in the member list", () => {
+    const member: MemberInfo = {
+      memberId: 3,
+      userId: 7,
+      username: 'bob',
+      isHost: false,
+      audio: true,
+      video: true,
+      effect: 'none',
+      screen: false,
+      joinedAt: 0,
+    };
+    assert.equal(formatMember(member, 1).trim(), 'bob');
+    assert.equal(formatMember({ ...member, effect: 'pixelate' }, 1).trim(), 'bob  — pixelate');
+    assert.equal(
+      formatMember({ ...member, effect: 'background-blur', screen: true, isHost: true }, 3),
+      '★ bob (you)  — host, background blur, sharing screen',
+    );
+  });
+
+  it('sizes the screen layout: shared screens take most of the area over a strip of cameras', () => {
+    const chrome = { width: 8, height: 32 };
+    const one = screenLayout({ width: 852, height: 650 }, 1, 3, { margin: 4, chrome });
+    assert.ok(one.screen.width * one.screen.height > 6 * one.camera.width * one.camera.height);
+    assert.ok(3 * (one.camera.width + 8) <= 852, 'the camera strip fits in one row');
+    assert.ok(one.screen.height + 8 + one.camera.height + 8 <= 650, 'screens and strip fit');
+    const two = screenLayout({ width: 852, height: 650 }, 2, 12, { margin: 4, chrome });
+    assert.ok(2 * (two.screen.width + 8) <= 852 && 12 * (two.camera.width + 8) <= 852);
+  });
 });
 
 describe('desktop client (real window under Xvfb)', function () {
@@ -111,8 +256,12 @@ describe('desktop client (real window under Xvfb)', function () {
     await t?.stop();
   });
 
-  const launch = async (): Promise<DesktopUi> => {
-    const ui = await DesktopUi.launch({ server: `127.0.0.1:${t.port}`, display });
+  const launch = async (env?: Record<string, string>): Promise<DesktopUi> => {
+    const ui = await DesktopUi.launch({
+      server: `127.0.0.1:${t.port}`,
+      display,
+      ...(env ? { env } : {}),
+    });
     uis.push(ui);
     return ui;
   };
@@ -345,6 +494,397 @@ describe('desktop client (real window under Xvfb)', function () {
       assert.equal((await ui.widget('cameraButton'))?.text, 'Start camera');
     } finally {
       await session.stop();
+    }
+  });
+
+  /** Registers `username`, launches a window, logs in and creates a meeting; returns its id. */
+  const openMeeting = async (
+    username: string,
+    name: string,
+    env?: Record<string, string>,
+  ): Promise<{ ui: DesktopUi; meetingId: string }> => {
+    await register(username);
+    const ui = await launch(env);
+    await logIn(ui, username);
+    await ui.waitForWidget('createName');
+    await ui.setText('createName', name);
+    await ui.click('createButton');
+    const meetingId = (await ui.waitForWidget('meetingId', (w) => w.text.length > 0)).text;
+    return { ui, meetingId };
+  };
+
+  it('the effect selector changes what a bot decodes from the desktop camera (face only) and is remembered', async function () {
+    const media = loadMediaSession();
+    if (typeof media === 'string') {
+      console.log(`      SKIPPED: ${media}`);
+      this.skip();
+    }
+    if (!fs.existsSync(MESSI)) {
+      console.log(`      SKIPPED: ${MESSI} is missing (apt-get install opencv-doc)`);
+      this.skip();
+    }
+    const { MediaSession } = media as Exclude<typeof media, string>;
+    const { jpeg } = mediaTools();
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'meeting-ui-fx-'));
+    const env = { MEETING_UI_VIDEO: faceClip(tmp) };
+    const { ui, meetingId } = await openMeeting('fiona', 'Effects', env);
+    const bot = await joinBot('fxbot', meetingId);
+    const session = new MediaSession(bot, {});
+    try {
+      const box = await ui.waitForWidget('effectSelect');
+      assert.deepEqual(box.items, [
+        'No effect',
+        'Blur',
+        'Pixelate',
+        'Glasses',
+        'Beauty',
+        'Background blur',
+      ]);
+      assert.equal(box.text, 'No effect', 'a new account starts without an effect');
+      const selfId = (await ui.state()).selfId as number;
+      let latest: RemoteVideoFrame | null = null;
+      let received = 0;
+      session.on('video', (f) => {
+        if (f.memberId === selfId && f.source === MediaSource.CAMERA) {
+          latest = { ...f, jpeg: Buffer.from(f.jpeg) };
+          received++;
+        }
+      });
+      await session.start();
+      const deadline = Date.now() + 15_000;
+      while (!latest && Date.now() < deadline) await sleep(100);
+      assert.ok(latest, 'the bot receives the desktop camera');
+      // The clip's first frame decodes a little differently from the rest: let it pass.
+      await sleep(1000);
+      const before = latest as RemoteVideoFrame;
+      const receivedBefore = received;
+
+      const told = waitFor<[{ memberId: number; effect: string }]>(
+        bot,
+        'effectChanged',
+        (e) => e.memberId === selfId,
+        10_000,
+      );
+      const index = FACE_EFFECTS.indexOf('pixelate');
+      if (xdotool) await ui.xChoose('effectSelect', index);
+      else await ui.select('effectSelect', index);
+      const [event] = await told;
+      assert.equal(event.effect, 'pixelate');
+      await ui.waitForWidget('effectSelect', (w) => w.text === 'Pixelate');
+      await ui.waitForWidget('memberList', (w) =>
+        (w.items ?? []).some((i) => i.includes('fiona (you)') && i.includes('pixelate')),
+      );
+      assert.equal(bot.members.find((m) => m.memberId === selfId)?.effect, 'pixelate');
+      await sleep(1500);
+      const after = latest as unknown as RemoteVideoFrame;
+      assert.ok(
+        received > receivedBefore + 5,
+        `video kept arriving (${receivedBefore} → ${received} frames)`,
+      );
+      fs.writeFileSync(path.join(ARTIFACTS, 'desktop-effect-received-before.jpg'), before.jpeg);
+      fs.writeFileSync(path.join(ARTIFACTS, 'desktop-effect-received-after.jpg'), after.jpeg);
+
+      const a = jpeg.decodeJpegBgr(before.jpeg);
+      const b = jpeg.decodeJpegBgr(after.jpeg);
+      assert.deepEqual([b.width, b.height], [a.width, a.height]);
+      const face = findFace(a.data, a.width, a.height);
+      assert.ok(face, 'a face is found in what the bot received');
+      const inside = meanDiff(a.data, b.data, a.width, face);
+      // Far from the face: the top-left corner (the face is in the middle of the picture).
+      const far = meanDiff(a.data, b.data, a.width, { x: 0, y: 0, w: 80, h: 80 });
+      console.log(
+        `      pixelate chosen in the window: face region (${face.w}x${face.h}) of the bot's decoded video changed by ${inside.toFixed(1)}, far region by ${far.toFixed(2)}`,
+      );
+      assert.ok(inside > 4, `the face region changed (mean difference ${inside.toFixed(2)})`);
+      assert.ok(
+        far < 2.5 && far < inside / 2,
+        `far from the face (almost) nothing changed (mean difference ${far.toFixed(2)})`,
+      );
+
+      // The bot's own effect shows in the window's member list.
+      await bot.setEffect('blur');
+      await ui.waitForWidget('memberList', (w) =>
+        (w.items ?? []).some((i) => i.includes('fxbot') && i.includes('— blur')),
+      );
+      await ui.waitForState((s) => (s.renderer.perMember[String(selfId)] ?? 0) > 5);
+      await ui.screenshot(path.join(ARTIFACTS, 'desktop-effect.png'));
+    } finally {
+      await session.stop();
+    }
+
+    // The account remembers it: a new window logging in starts with Pixelate selected.
+    await ui.quit();
+    const again = await launch(env);
+    await logIn(again, 'fiona');
+    await again.waitForWidget('createName');
+    await again.setText('createName', 'Effects again');
+    await again.click('createButton');
+    await again.waitForWidget('effectSelect', (w) => w.text === 'Pixelate');
+    assert.equal((await again.state()).effect, 'pixelate');
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it("switches to a large screen tile while a bot shares its screen; the host's own share reaches the bot", async function () {
+    const media = loadMediaSession();
+    if (typeof media === 'string') {
+      console.log(`      SKIPPED: ${media}`);
+      this.skip();
+    }
+    const { MediaSession } = media as Exclude<typeof media, string>;
+    const { jpeg, screen, X11Grabber } = mediaTools();
+    // The bot shares a display of its own showing four coloured quadrants: on the test display the
+    // desktop window would cover most of the pattern (and show itself in the tile).
+    const shared = await screen.startXvfb(1280, 800, 24);
+    // Xvfb resets the root window when its last client leaves: hold a connection for the test.
+    const keeper = X11Grabber.open(shared.display);
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'meeting-ui-screen-'));
+    let session: MediaSession | null = null;
+    try {
+      const { width, height } = keeper.size();
+      const png = path.join(tmp, 'pattern.png');
+      screen.writeQuadrantsPng(png, width, height, screen.PATTERN_A);
+      screen.paintRoot(shared.display, png);
+
+      const { ui, meetingId } = await openMeeting('ivan', 'Screens');
+      const selfId = (await ui.state()).selfId as number;
+      const bot = await joinBot('sharebot', meetingId);
+      session = new MediaSession(bot, {
+        video: 'testpattern',
+        audio: 'none',
+        speaker: 'none',
+        screenDisplay: shared.display,
+      });
+      await session.start();
+      await bot.setMediaState(false, true);
+      const botId = bot.session?.memberId as number;
+      const cameraTiles = async (): Promise<UiWidget[]> =>
+        (await ui.tree()).filter((w) => /^tile-\d+$/.test(w.name) && w.visible);
+      await ui.waitForWidget(`tile-${botId}`);
+      assert.equal((await ui.widget('shareButton'))?.text, 'Share screen');
+
+      // The bot shares: the window switches to the screen layout.
+      await session.startScreenShare();
+      await ui.waitForWidget(`screen-${botId}`);
+      await ui.waitForState(
+        (s) => (s.renderer.perScreen[String(botId)] ?? 0) >= 3,
+        15_000,
+        'three painted screen frames',
+      );
+      // The layout follows the render: wait until the screen tile is large and the strip below it.
+      let tile: UiWidget | undefined;
+      let cams: UiWidget[] = [];
+      const laidOut = (): boolean =>
+        tile !== undefined &&
+        cams.length === 2 &&
+        cams.every(
+          (c) =>
+            tile !== undefined &&
+            tile.width > 2 * c.width &&
+            tile.height > 2 * c.height &&
+            c.y >= tile.y + tile.height,
+        );
+      const until = Date.now() + 10_000;
+      while (Date.now() < until) {
+        const tree = await ui.tree();
+        tile = tree.find((w) => w.name === `screen-${botId}` && w.visible);
+        cams = tree.filter((w) => /^tile-\d+$/.test(w.name) && w.visible);
+        if (laidOut()) break;
+        await sleep(100);
+      }
+      const where = (w: UiWidget): string => `${w.name}@${w.x},${w.y} ${w.width}x${w.height}`;
+      assert.ok(
+        laidOut(),
+        `a large screen tile over a strip of both camera tiles: ${[tile, ...cams]
+          .filter((w): w is UiWidget => w !== undefined)
+          .map(where)
+          .join('; ')}`,
+      );
+      const screenTile = tile as UiWidget;
+      console.log(`      screen layout: ${[screenTile, ...cams].map(where).join('; ')}`);
+      assert.equal((await ui.widget(`screenName-${botId}`))?.text, "sharebot's screen");
+      const button = await ui.waitForWidget('shareButton', (w) => !w.enabled);
+      assert.match(button.toolTip, /sharebot is sharing their screen/);
+      await ui.waitForWidget('memberList', (w) =>
+        (w.items ?? []).some((i) => i.includes('sharebot') && i.includes('sharing screen')),
+      );
+      assert.equal(await ui.widget('allowScreensToggle').then((w) => w?.checked), false);
+
+      // What the tile shows: the pattern's quadrant colours, in a grab and on the X screen.
+      const label = await ui.waitForWidget(`screenVideo-${botId}`);
+      const grabbed = path.join(ARTIFACTS, 'desktop-screen-tile.png');
+      const shot = path.join(ARTIFACTS, 'desktop-screen-share.png');
+      await ui.grab(grabbed, `screenVideo-${botId}`);
+      await ui.screenshot(shot);
+      const checks = [
+        { what: 'grab', ...pictureQuadrants(grabbed) },
+        { what: 'screenshot', ...pictureQuadrants(shot, label) },
+      ];
+      for (const { what, colours, box } of checks) {
+        console.log(
+          `      screen tile ${label.width}x${label.height} (${what}): picture ${box.w}x${box.h}, quadrants ${colours.map((c) => `(${c.map(Math.round).join(',')})`).join(' ')}`,
+        );
+        colours.forEach((c, i) =>
+          assert.ok(
+            screen.colourDistance(c, screen.PATTERN_A[i]) < 40,
+            `${what}: quadrant ${i} shows ${c.map(Math.round).join(',')}`,
+          ),
+        );
+        assert.ok(
+          box.w > label.width / 2 && box.h > label.height / 2,
+          'the picture fills the tile',
+        );
+      }
+
+      // The host allows several screens; its own share then reaches the bot as source 1.
+      const allowed = waitFor<[{ allowMultipleScreens: boolean }]>(
+        bot,
+        'roomOptions',
+        (o) => o.allowMultipleScreens,
+      );
+      if (xdotool) await ui.xClick('allowScreensToggle');
+      else await ui.click('allowScreensToggle');
+      await allowed;
+      await ui.waitForWidget('allowScreensToggle', (w) => w.checked === true);
+      await ui.waitForWidget('shareButton', (w) => w.enabled);
+      const fromDesktop: RemoteVideoFrame[] = [];
+      session.on('video', (f) => {
+        if (f.memberId === selfId && f.source === MediaSource.SCREEN)
+          fromDesktop.push({ ...f, jpeg: Buffer.from(f.jpeg) });
+      });
+      const started = waitFor<[{ memberId: number; active: boolean }]>(
+        bot,
+        'screenShare',
+        (e) => e.memberId === selfId && e.active,
+      );
+      if (xdotool) await ui.xClick('shareButton');
+      else await ui.click('shareButton');
+      await started;
+      await ui.waitForWidget('shareButton', (w) => w.text === 'Stop sharing' && w.enabled);
+      await ui.waitForWidget('shareNotice', (w) => w.text === 'You are sharing your screen');
+      const deadline = Date.now() + 10_000;
+      while (fromDesktop.length < 3 && Date.now() < deadline) await sleep(100);
+      assert.ok(fromDesktop.length >= 3, `the bot received ${fromDesktop.length} screen frames`);
+      const frame = jpeg.decodeJpegBgr(fromDesktop[fromDesktop.length - 1].jpeg);
+      fs.writeFileSync(
+        path.join(ARTIFACTS, 'desktop-screen-received.jpg'),
+        fromDesktop[fromDesktop.length - 1].jpeg,
+      );
+      console.log(
+        `      the window's own share: the bot received ${fromDesktop.length} screen frames of ${frame.width}x${frame.height}`,
+      );
+      assert.ok(frame.width >= 640 && frame.height >= 400, 'a screen-sized picture');
+      assert.equal(
+        (await ui.widget(`screen-${selfId}`)) ?? null,
+        null,
+        "no tile of one's own screen",
+      );
+      await ui.screenshot(path.join(ARTIFACTS, 'desktop-screen-both.png'));
+
+      const stopped = waitFor<[{ memberId: number; active: boolean }]>(
+        bot,
+        'screenShare',
+        (e) => e.memberId === selfId && !e.active,
+      );
+      await ui.click('shareButton');
+      await stopped;
+      await ui.waitForGone('shareNotice');
+      await ui.waitForWidget('shareButton', (w) => w.text === 'Share screen');
+
+      // The bot stops: the grid returns (two equal tiles side by side).
+      await session.stopScreenShare();
+      await ui.waitForGone(`screen-${botId}`);
+      const deadline2 = Date.now() + 10_000;
+      let grid: UiWidget[] = [];
+      while (Date.now() < deadline2) {
+        grid = await cameraTiles();
+        if (
+          grid.length === 2 &&
+          grid[0].y === grid[1].y &&
+          grid[0].width === grid[1].width &&
+          grid[0].height > screenTile.height / 2
+        )
+          break;
+        await sleep(100);
+      }
+      assert.ok(
+        grid.length === 2 && grid[0].y === grid[1].y && grid[0].height > screenTile.height / 2,
+        `grid back: ${grid.map((w) => `${w.name}@${w.x},${w.y} ${w.width}x${w.height}`).join('; ')}`,
+      );
+      await ui.waitForWidget(
+        'memberList',
+        (w) => !(w.items ?? []).some((i) => i.includes('sharing screen')),
+      );
+      await ui.screenshot(path.join(ARTIFACTS, 'desktop-screen-ended.png'));
+    } finally {
+      await session?.stop();
+      keeper.close();
+      await shared.kill();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('shows ERR_SCREEN_SHARE_BUSY when the server refuses a share (DesktopApp intents, no window)', async function () {
+    const media = loadMediaSession();
+    if (typeof media === 'string') {
+      console.log(`      SKIPPED: ${media}`);
+      this.skip();
+    }
+    const { MediaSession } = media as Exclude<typeof media, string>;
+    const host = await t.client();
+    await host.register('busyhost', PASSWORD);
+    const { meeting } = await host.createMeeting('Busy screens');
+    const hostSession = new MediaSession(host, { screenDisplay: display });
+    await register('judy');
+    const app = new DesktopApp({
+      server: `127.0.0.1:${t.port}`,
+      // No PortAudio probing in the test process.
+      listDevices: () => ({ cameras: [], microphones: [], speakers: [], audioError: '' }),
+      env: { MEETING_UI_VIDEO: 'none', MEETING_UI_AUDIO: 'none', MEETING_UI_SPEAKER: 'none' },
+      loadMedia: () => ({
+        factory: (client) =>
+          new MediaSession(client, {
+            video: 'none',
+            audio: 'none',
+            speaker: 'none',
+            screenDisplay: display,
+          }),
+        reason: '',
+      }),
+    });
+    try {
+      await hostSession.start();
+      await hostSession.startScreenShare();
+      await app.login(`127.0.0.1:${t.port}`, 'judy', PASSWORD);
+      await app.joinMeeting(meeting.id, '');
+      assert.equal(app.state.page, 'meeting');
+      assert.equal(app.shareBlockedBy?.username, 'busyhost');
+      // The button is disabled then; a share started anyway (a race) is refused and said so.
+      await app.toggleScreenShare();
+      assert.equal(app.screenSharing, false);
+      assert.match(
+        app.state.toolbarError,
+        /Someone else is sharing their screen \(ERR_SCREEN_SHARE_BUSY\)/,
+      );
+      // Not the host: the room option is refused too.
+      await app.setAllowMultipleScreens(true);
+      assert.match(app.state.toolbarError, /ERR_NOT_HOST/);
+      // Once the host allows several screens, the share starts.
+      const told = waitFor(app.client as MeetingClient, 'roomOptions');
+      await host.setRoomOptions({ allowMultipleScreens: true });
+      await told;
+      assert.equal(app.shareBlockedBy, null);
+      const shared = waitFor(
+        host,
+        'screenShare',
+        (e: { memberId: number; active: boolean }) => e.memberId === app.selfId && e.active,
+      );
+      await app.toggleScreenShare();
+      assert.equal(app.state.toolbarError, '');
+      assert.equal(app.screenSharing, true);
+      await shared;
+    } finally {
+      await app.close();
+      await hostSession.stop();
     }
   });
 

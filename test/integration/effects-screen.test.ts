@@ -54,10 +54,14 @@ describe('face effects and screen sharing end to end', function () {
   const session = (client: MeetingClient, options: MediaSessionOptions): MediaSession =>
     pair.session(client, options);
 
-  /** A still video of a real face: messi5.jpg resized to 640x480, written as a short MJPG clip. */
+  /**
+   * A still video of a real face: the part of messi5.jpg around his face, scaled to 640x480 (the whole
+   * picture would leave the face below the tracker's smallest size), as a 15 s MJPG clip (longer than
+   * the test, so the clip's first frame, which decodes slightly differently, comes only once).
+   */
   function faceClip(): string {
     const file = path.join(pair.tmp, 'face.avi');
-    const image = cv.imread(MESSI).resize(480, 640);
+    const image = cv.imread(MESSI).getRegion(new cv.Rect(134, 0, 300, 225)).resize(480, 640);
     const writer = new cv.VideoWriter(
       file,
       cv.VideoWriter.fourcc('MJPG'),
@@ -65,7 +69,7 @@ describe('face effects and screen sharing end to end', function () {
       new cv.Size(640, 480),
       true,
     );
-    for (let i = 0; i < 30; i++) writer.write(image);
+    for (let i = 0; i < 150; i++) writer.write(image);
     writer.release();
     return file;
   }
@@ -91,14 +95,10 @@ describe('face effects and screen sharing end to end', function () {
     const face = findFace(before.data);
     assert.ok(face, 'a face is found in the received picture');
     const inside = meanDiff(before.data, after.data, before.width, face);
-    // Far from the face: the top-left corner of the picture (messi5's face sits in the right half).
+    // Far from the face: the top-left corner of the picture (the face sits in the middle).
     const far = meanDiff(before.data, after.data, before.width, { x: 0, y: 0, w: 80, h: 80 });
-    assert.ok(inside > 4, `the face region changed (mean difference ${inside.toFixed(2)})`);
-    // (The clip's first frame decodes slightly differently from the rest, so "unchanged" allows a little.)
-    assert.ok(
-      far < 2.5 && far < inside / 2,
-      `far from the face (almost) nothing changed (mean difference ${far.toFixed(2)})`,
-    );
+    assert.ok(inside > 8, `the face region changed (mean difference ${inside.toFixed(2)})`);
+    assert.ok(far < 1, `far from the face nothing changed (mean difference ${far.toFixed(2)})`);
     console.log(
       `      pixelate: face region changed by ${inside.toFixed(1)}, far region by ${far.toFixed(2)}; effect cost ${stats.effectMs.toFixed(1)} ms/frame`,
     );

@@ -22,7 +22,7 @@ const SIZES: Record<Page, { width: number; height: number }> = {
 
 const STYLE = `
   QWidget { font-size: 13px; }
-  #loginError, #lobbyError, #meetingError { color: #c0392b; }
+  #loginError, #lobbyError, #meetingError, #toolbarError { color: #c0392b; }
   QPushButton { padding: 5px 12px; }
   #leaveButton { color: white; background-color: #c0392b; border: 1px solid #922b21; border-radius: 3px; }
   QListWidget { background-color: white; }

@@ -1,24 +1,29 @@
 /**
- * The meeting page: video grid, member list (host marked), chat (history + live, Everyone or one
- * member, `@name` Tab completion, private and mention messages marked) and the toolbar (microphone,
- * camera, leave).
+ * The meeting page: video area (grid, or shared screens over a camera strip), member list (host,
+ * face effect and screen sharing marked), chat (history + live, Everyone or one member, `@name` Tab
+ * completion, private and mention messages marked) and the toolbar (microphone, camera, face
+ * effect, screen share, the host's "Allow several screens", leave).
  */
 import {
   FocusReason,
   Key,
   QKeyEvent,
   WidgetEventTypes,
+  type QCheckBox,
   type QLineEdit,
+  type QPushButton,
   type QWidget,
 } from '@nodegui/nodegui';
-import { Button, LineEdit, Text, View } from '@nodegui/react-nodegui';
+import { Button, CheckBox, LineEdit, Text, View } from '@nodegui/react-nodegui';
 import React, { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { FACE_EFFECTS, type FaceEffectName } from '../../../common/constants';
 import type { ChatMessage, MemberInfo } from '../../../common/protocol';
 import type { DesktopApp } from '../DesktopApp';
 import {
   chatKind,
   completeMention,
   concernsMe,
+  effectLabel,
   formatChatLine,
   formatMember,
   mentionCandidates,
@@ -28,7 +33,7 @@ import type { VideoRenderer } from '../VideoRenderer';
 import { useAppEvents, useRemovable } from './hooks';
 import { ListBox, type ListRow } from './ListBox';
 import { Select } from './Select';
-import { VideoGrid, type TileInfo } from './VideoGrid';
+import { VideoGrid, type ScreenInfo, type TileInfo } from './VideoGrid';
 
 const HEADING = 'font-size: 14px; font-weight: bold; margin-top: 6px; margin-bottom: 2px;';
 
@@ -183,27 +188,125 @@ const ChatPane = React.memo(ChatPaneImpl);
 
 // ---- toolbar -------------------------------------------------------------------------------------
 
+const EFFECT_LABELS = FACE_EFFECTS.map(effectLabel);
+
 interface ToolbarProps {
   app: DesktopApp;
   audio: boolean;
   video: boolean;
+  effect: FaceEffectName;
+  /** This client shares its screen. */
+  sharing: boolean;
+  /** A share start or stop is in flight. */
+  shareBusy: boolean;
+  /** Who shares while several screens are not allowed (the share button is disabled), or null. */
+  blockedBy: string | null;
+  isHost: boolean;
+  allowMultipleScreens: boolean;
+  error: string;
 }
 
-function ToolbarImpl({ app, audio, video }: ToolbarProps): React.ReactElement {
+function shareTip(sharing: boolean, blockedBy: string | null): string {
+  if (sharing) return 'Stop sharing your screen';
+  if (blockedBy !== null)
+    return `${blockedBy} is sharing their screen; only one screen at a time unless the host allows several`;
+  return 'Share your screen with the meeting';
+}
+
+function ToolbarImpl({
+  app,
+  audio,
+  video,
+  effect,
+  sharing,
+  shareBusy,
+  blockedBy,
+  isHost,
+  allowMultipleScreens,
+  error,
+}: ToolbarProps): React.ReactElement {
   const micOn = useMemo(() => ({ clicked: () => void app.toggleMicrophone() }), [app]);
   const camOn = useMemo(() => ({ clicked: () => void app.toggleCamera() }), [app]);
+  const shareOn = useMemo(() => ({ clicked: () => void app.toggleScreenShare() }), [app]);
   const leaveOn = useMemo(() => ({ clicked: () => void app.leaveMeeting() }), [app]);
+  const onEffect = useCallback(
+    (i: number) => {
+      const picked = FACE_EFFECTS[i];
+      if (picked) void app.setEffect(picked);
+    },
+    [app],
+  );
+
+  // react-nodegui has no tooltip prop: set it on the button itself.
+  const shareButton = useRef<QPushButton>(null);
+  const tip = shareTip(sharing, blockedBy);
+  useEffect(() => {
+    shareButton.current?.setToolTip(tip);
+  }, [tip]);
+
+  // The host's toggle is checked from the room's options (also after a refused change).
+  const allowBox = useRef<QCheckBox | null>(null);
+  const allowRef = useRemovable(allowBox);
+  useEffect(() => {
+    allowBox.current?.setChecked(allowMultipleScreens);
+  }, [allowMultipleScreens, isHost]);
+  const allowOn = useMemo(
+    () => ({
+      clicked: (checked: boolean) =>
+        void app
+          .setAllowMultipleScreens(checked)
+          .then(() => allowBox.current?.setChecked(app.roomOptions.allowMultipleScreens)),
+    }),
+    [app],
+  );
+
   return (
-    <View id="toolbar" style="flex-direction: row; align-items: 'center'; padding: 6px;">
-      <Button
-        id="micButton"
-        text={audio ? 'Mute microphone' : 'Unmute microphone'}
-        on={micOn}
-        style="margin-right: 6px;"
-      />
-      <Button id="cameraButton" text={video ? 'Stop camera' : 'Start camera'} on={camOn} />
-      <View style="flex: 1;" />
-      <Button id="leaveButton" text="Leave meeting" on={leaveOn} />
+    <View id="toolbar" style="flex-direction: column; padding: 6px;">
+      <View id="toolbarRow" style="flex-direction: row; align-items: 'center';">
+        <Button
+          id="micButton"
+          text={audio ? 'Mute microphone' : 'Unmute microphone'}
+          on={micOn}
+          style="margin-right: 6px;"
+        />
+        <Button
+          id="cameraButton"
+          text={video ? 'Stop camera' : 'Start camera'}
+          on={camOn}
+          style="margin-right: 12px;"
+        />
+        <Text id="effectLabel" style="margin-right: 4px;">
+          Effect:
+        </Text>
+        <Select
+          id="effectSelect"
+          labels={EFFECT_LABELS}
+          index={Math.max(0, FACE_EFFECTS.indexOf(effect))}
+          onChange={onEffect}
+          style="margin-right: 12px;"
+        />
+        <Button
+          id="shareButton"
+          ref={shareButton}
+          text={sharing ? 'Stop sharing' : 'Share screen'}
+          enabled={!shareBusy && (sharing || blockedBy === null)}
+          on={shareOn}
+          style="margin-right: 8px;"
+        />
+        {isHost ? (
+          <CheckBox
+            id="allowScreensToggle"
+            ref={allowRef}
+            text="Allow several screens"
+            on={allowOn}
+          />
+        ) : null}
+        <View style="flex: 1;" />
+        <Button id="leaveButton" text="Leave meeting" on={leaveOn} />
+      </View>
+      <Text id="toolbarError" wordWrap={true}>
+        {error}
+      </Text>
     </View>
   );
 }
@@ -232,7 +335,10 @@ export function MeetingView({
 
   // Members are a fresh array on every read: key the derived props on their content.
   const membersKey = members
-    .map((m) => `${m.memberId}:${m.username}:${m.isHost}:${m.audio}:${m.video}`)
+    .map(
+      (m) =>
+        `${m.memberId}:${m.username}:${m.isHost}:${m.audio}:${m.video}:${m.effect}:${m.screen}`,
+    )
     .join('|');
   const memberList = useMemo(() => members, [membersKey]);
   const tiles = useMemo<TileInfo[]>(() => {
@@ -246,6 +352,17 @@ export function MeetingView({
     }));
     return [...all.filter((t) => t.self), ...all.filter((t) => !t.self)];
   }, [memberList, selfId]);
+  // One's own screen is not shown (it would show itself); the notice says it is shared.
+  const screens = useMemo<ScreenInfo[]>(
+    () =>
+      memberList
+        .filter((m) => m.screen && m.memberId !== selfId)
+        .map((m) => ({ memberId: m.memberId, username: m.username })),
+    [memberList, selfId],
+  );
+  const notice = useRemovable<QWidget>();
+  const sharing = app.screenSharing;
+  const blockedBy = app.shareBlockedBy;
   const othersKey = memberList
     .filter((m) => m.memberId !== selfId)
     .map((m) => m.username)
@@ -264,10 +381,20 @@ export function MeetingView({
           {meeting ? meeting.id : ''}
         </Text>
         <View style="flex: 1;" />
+        {sharing ? (
+          <Text
+            id="shareNotice"
+            ref={notice}
+            style="color: white; background-color: #c0392b; font-weight: bold; padding: 3px 10px;"
+          >
+            You are sharing your screen
+          </Text>
+        ) : null}
       </View>
       <View id="meetingBody" style="flex: 1; flex-direction: row;">
         <VideoGrid
           tiles={tiles}
+          screens={screens}
           activeSpeaker={app.activeSpeaker}
           renderer={renderer}
           hasMedia={media !== null}
@@ -285,7 +412,18 @@ export function MeetingView({
           />
         </View>
       </View>
-      <Toolbar app={app} audio={self.audio} video={self.video} />
+      <Toolbar
+        app={app}
+        audio={self.audio}
+        video={self.video}
+        effect={app.effect}
+        sharing={sharing}
+        shareBusy={app.state.shareBusy}
+        blockedBy={blockedBy?.username ?? null}
+        isHost={app.isHost}
+        allowMultipleScreens={app.roomOptions.allowMultipleScreens}
+        error={app.state.toolbarError}
+      />
     </View>
   );
 }

@@ -1,12 +1,16 @@
 /**
- * The grid of video tiles: self view first, then one tile per remote member, re-flowed as people
- * join and leave (1→1x1, 2→2x1, 3-4→2x2, 5-6→3x2…). React lays the tiles out; pictures are painted
- * into each tile's label by the VideoRenderer, never through a re-render.
+ * The video area. Normally a grid of camera tiles: self view first, then one tile per remote
+ * member, re-flowed as people join and leave (1→1x1, 2→2x1, 3-4→2x2, 5-6→3x2…). While other members
+ * share their screens it switches to the screen layout: one large tile per shared screen
+ * (`screen-<memberId>`) over a strip of small camera tiles, and back to the grid when the shares
+ * end. React lays the tiles out; pictures are painted into each tile's label by the VideoRenderer,
+ * never through a re-render.
  */
 import { WidgetEventTypes, type QLabel, type QWidget } from '@nodegui/nodegui';
 import { Text, View } from '@nodegui/react-nodegui';
 import React, { useCallback, useEffect, useRef, useState } from 'react';
-import { gridRows, gridShape } from '../format';
+import { MediaSource } from '../../../common/constants';
+import { gridRows, gridShape, screenLayout } from '../format';
 import type { VideoRenderer } from '../VideoRenderer';
 import { useRemovable } from './hooks';
 
@@ -17,6 +21,12 @@ export interface TileInfo {
   audio: boolean;
   video: boolean;
   self: boolean;
+}
+
+/** A shared screen shown in the screen layout. */
+export interface ScreenInfo {
+  memberId: number;
+  username: string;
 }
 
 /** Margin around a tile, width of its frame and height of its caption (px). */
@@ -51,22 +61,31 @@ interface TileProps {
   height: number;
 }
 
-function TileImpl({ tile, active, renderer, width, height }: TileProps): React.ReactElement {
-  const { memberId } = tile;
-  const root = useRemovable<QWidget>();
+/** A ref callback registering a tile's picture label with the renderer while it exists. */
+function useTileLabel(
+  renderer: VideoRenderer,
+  memberId: number,
+  source: number,
+): (label: QLabel | null) => void {
   const current = useRef<QLabel | null>(null);
-  const labelRef = useCallback(
+  return useCallback(
     (label: QLabel | null) => {
       if (label) {
         current.current = label;
-        renderer.setLabel(memberId, label);
+        renderer.setLabel(memberId, label, source);
       } else if (current.current) {
-        renderer.unsetLabel(memberId, current.current);
+        renderer.unsetLabel(memberId, current.current, source);
         current.current = null;
       }
     },
-    [renderer, memberId],
+    [renderer, memberId, source],
   );
+}
+
+function TileImpl({ tile, active, renderer, width, height }: TileProps): React.ReactElement {
+  const { memberId } = tile;
+  const root = useRemovable<QWidget>();
+  const labelRef = useTileLabel(renderer, memberId, MediaSource.CAMERA);
   const flags = [
     tile.audio ? '' : 'muted',
     tile.video ? '' : 'camera off',
@@ -110,6 +129,42 @@ function TileImpl({ tile, active, renderer, width, height }: TileProps): React.R
 
 const Tile = React.memo(TileImpl);
 
+interface ScreenTileProps {
+  screen: ScreenInfo;
+  renderer: VideoRenderer;
+  width: number;
+  height: number;
+}
+
+function ScreenTileImpl({ screen, renderer, width, height }: ScreenTileProps): React.ReactElement {
+  const { memberId } = screen;
+  const root = useRemovable<QWidget>();
+  const labelRef = useTileLabel(renderer, memberId, MediaSource.SCREEN);
+  const inner = {
+    width: Math.max(8, width - 2 * TILE_FRAME),
+    height: Math.max(8, height - 2 * TILE_FRAME - CAPTION_HEIGHT),
+  };
+  return (
+    <View id={`screen-${memberId}`} ref={root} style={tileStyle(false, { width, height })}>
+      <Text
+        id={`screenVideo-${memberId}`}
+        ref={labelRef}
+        style={`width: ${inner.width}px; height: ${inner.height}px; color: #9a9a9a; background-color: #141414;`}
+      />
+      <View
+        id={`screenCaption-${memberId}`}
+        style={`width: ${inner.width}px; height: ${CAPTION_HEIGHT}px; flex-direction: row; align-items: 'center'; qproperty-yPaddingHorizontal: 4px; background-color: #262626;`}
+      >
+        <Text id={`screenName-${memberId}`} style="flex: 1; color: #f0f0f0;">
+          {`${screen.username}'s screen`}
+        </Text>
+      </View>
+    </View>
+  );
+}
+
+const ScreenTile = React.memo(ScreenTileImpl);
+
 function GridRow({ id, children }: { id: string; children: React.ReactNode }): React.ReactElement {
   const root = useRemovable<QWidget>();
   // A short last row is centred.
@@ -122,6 +177,8 @@ function GridRow({ id, children }: { id: string; children: React.ReactNode }): R
 
 export interface VideoGridProps {
   tiles: TileInfo[];
+  /** Screens shared by other members: non-empty switches to the screen layout. */
+  screens: ScreenInfo[];
   activeSpeaker: number | null;
   renderer: VideoRenderer;
   /** False when there is no media session: tiles say so instead of waiting for video. */
@@ -130,6 +187,7 @@ export interface VideoGridProps {
 
 function VideoGridImpl({
   tiles,
+  screens,
   activeSpeaker,
   renderer,
   hasMedia,
@@ -145,6 +203,14 @@ function VideoGridImpl({
         !hasMedia ? 'Video unavailable' : t.video ? null : 'Camera off',
       );
   }, [tiles, hasMedia, renderer]);
+  // A share that ended leaves no picture behind for the next one.
+  const knownScreens = useRef(new Set<number>());
+  useEffect(() => {
+    const now = new Set(screens.map((s) => s.memberId));
+    for (const id of knownScreens.current)
+      if (!now.has(id)) renderer.forget(id, MediaSource.SCREEN);
+    knownScreens.current = now;
+  }, [screens, renderer]);
 
   // Tile sizes follow the grid's size (tracked through its Resize events).
   const grid = useRef<QWidget | null>(null);
@@ -164,40 +230,72 @@ function VideoGridImpl({
     };
   }, []);
 
-  const { cols, rows: rowCount } = gridShape(tiles.length);
-  const tileWidth = cols
-    ? Math.max(40, Math.floor((area.width - 2 * GRID_PADDING) / cols) - 2 * TILE_MARGIN)
-    : 0;
-  const tileHeight = rowCount
-    ? Math.max(40, Math.floor((area.height - 2 * GRID_PADDING) / rowCount) - 2 * TILE_MARGIN)
-    : 0;
+  const inner = {
+    width: Math.max(0, area.width - 2 * GRID_PADDING),
+    height: Math.max(0, area.height - 2 * GRID_PADDING),
+  };
+  let tileWidth: number;
+  let tileHeight: number;
+  let screenWidth = 0;
+  let screenHeight = 0;
+  if (screens.length > 0) {
+    const layout = screenLayout(inner, screens.length, tiles.length, {
+      margin: TILE_MARGIN,
+      chrome: { width: 2 * TILE_FRAME, height: 2 * TILE_FRAME + CAPTION_HEIGHT },
+    });
+    ({ width: screenWidth, height: screenHeight } = layout.screen);
+    ({ width: tileWidth, height: tileHeight } = layout.camera);
+  } else {
+    const { cols, rows: rowCount } = gridShape(tiles.length);
+    tileWidth = cols ? Math.max(40, Math.floor(inner.width / cols) - 2 * TILE_MARGIN) : 0;
+    tileHeight = rowCount ? Math.max(40, Math.floor(inner.height / rowCount) - 2 * TILE_MARGIN) : 0;
+  }
   // Pictures are scaled to their labels: re-scale once the new tile sizes are laid out.
   useEffect(() => {
     const timer = setTimeout(() => renderer.repaintAll(), 50);
     return () => clearTimeout(timer);
-  }, [renderer, tileWidth, tileHeight]);
+  }, [renderer, tileWidth, tileHeight, screenWidth, screenHeight]);
 
-  const rows = gridRows(tiles);
+  const cameraTile = (t: TileInfo): React.ReactElement => (
+    <Tile
+      key={t.memberId}
+      tile={t}
+      active={t.memberId === activeSpeaker}
+      renderer={renderer}
+      width={tileWidth}
+      height={tileHeight}
+    />
+  );
+  const content =
+    screens.length > 0
+      ? [
+          <GridRow key="screens" id="screenRow">
+            {screens.map((s) => (
+              <ScreenTile
+                key={s.memberId}
+                screen={s}
+                renderer={renderer}
+                width={screenWidth}
+                height={screenHeight}
+              />
+            ))}
+          </GridRow>,
+          <GridRow key="strip" id="cameraStrip">
+            {tiles.map(cameraTile)}
+          </GridRow>,
+        ]
+      : gridRows(tiles).map((row, r) => (
+          <GridRow key={`row-${r}`} id={`videoRow-${r}`}>
+            {row.map(cameraTile)}
+          </GridRow>
+        ));
   return (
     <View
       id="videoGrid"
       ref={grid}
       style={`flex: 3; flex-direction: column; justify-content: 'center'; background-color: #1b1b1b; padding: ${GRID_PADDING}px;`}
     >
-      {rows.map((row, r) => (
-        <GridRow key={`row-${r}`} id={`videoRow-${r}`}>
-          {row.map((t) => (
-            <Tile
-              key={t.memberId}
-              tile={t}
-              active={t.memberId === activeSpeaker}
-              renderer={renderer}
-              width={tileWidth}
-              height={tileHeight}
-            />
-          ))}
-        </GridRow>
-      ))}
+      {content}
     </View>
   );
 }

@@ -82,6 +82,12 @@ export const VIDEO_MAX_FPS = 30;
 export const VIDEO_DEFAULT_JPEG_QUALITY = 70;
 /** Receivers drop video frames older than this (the original project's rule). */
 export const VIDEO_MAX_AGE_MS = 200;
+/**
+ * Receivers drop audio older than this on arrival. The relay bounds what it queues in the server,
+ * but the kernel's send buffer in front of a stalled receiver can hold seconds more; stale audio
+ * must not be played late.
+ */
+export const AUDIO_MAX_AGE_MS = 250;
 
 /** Voice activity: speech lasts this long after the last loud frame (ms). */
 export const VAD_HANGOVER_MS = 300;

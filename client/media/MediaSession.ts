@@ -8,6 +8,7 @@
 import { nowMs } from '../../common/clock';
 import {
   AUDIO_FRAME_MS,
+  AUDIO_MAX_AGE_MS,
   type FaceEffectName,
   MAX_FRAME_SIZE,
   MediaFlag,
@@ -76,7 +77,7 @@ export interface MediaStats {
   received: { audio: number; video: number };
   /** Received video frames dropped as older than maxVideoAgeMs. */
   videoDropped: number;
-  /** Audio frames late or lost in the jitter buffers. */
+  /** Audio frames late or lost in the jitter buffers, or older than AUDIO_MAX_AGE_MS on arrival. */
   audioDropped: number;
   concealed: number;
   /** Median video age at arrival and audio capture-to-playout (ms), null before any sample. */
@@ -160,6 +161,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     recvAudio: 0,
     recvVideo: 0,
     videoDropped: 0,
+    audioStale: 0,
   };
   readonly #onMedia = (frame: Buffer, link: 'audio' | 'video'): void => this.#receive(frame, link);
 
@@ -261,7 +263,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   }
 
   stats(): MediaStats {
-    let audioDropped = 0;
+    let audioDropped = this.#stats.audioStale;
     let concealed = 0;
     let depth = 0;
     for (const s of this.#speakers.values()) {
@@ -426,6 +428,10 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
       return;
     }
     this.#stats.recvAudio++;
+    if (now - capturedAt > AUDIO_MAX_AGE_MS) {
+      this.#stats.audioStale++;
+      return;
+    }
     let speaker = this.#speakers.get(header.sender);
     if (!speaker) {
       speaker = {

@@ -24,7 +24,17 @@ export function underQode(): boolean {
 export function loadNodeGui(): NodeGui {
   if (loaded) return loaded;
   if (!underQode()) {
-    const shim = path.join(__dirname, '..', '..', '..', 'native', 'qode-shim', 'build', 'Release', 'qode_shim.node');
+    const shim = path.join(
+      __dirname,
+      '..',
+      '..',
+      '..',
+      'native',
+      'qode-shim',
+      'build',
+      'Release',
+      'qode_shim.node',
+    );
     const module = { exports: {} };
     process.dlopen(module, shim, os.constants.dlopen.RTLD_NOW | os.constants.dlopen.RTLD_GLOBAL);
   }

@@ -61,7 +61,10 @@ describe('face effects and screen sharing end to end', function () {
    */
   function faceClip(): string {
     const file = path.join(pair.tmp, 'face.avi');
-    const image = cv.imread(MESSI).getRegion(new cv.Rect(134, 0, 300, 225)).resize(480, 640);
+    const image = cv
+      .imread(MESSI)
+      .getRegion(new cv.Rect(134, 0, 300, 225))
+      .resize(480, 640);
     const writer = new cv.VideoWriter(
       file,
       cv.VideoWriter.fourcc('MJPG'),

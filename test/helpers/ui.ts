@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { promisify } from 'node:util';
+import type { WidgetInfo } from '../../client/ui/automation';
 
 const run = promisify(execFile);
 
@@ -20,22 +21,7 @@ export const REPO_ROOT = path.join(__dirname, '..', '..', '..');
 export const ARTIFACTS = path.join(REPO_ROOT, 'artifacts');
 
 /** One named widget, as the automation channel's `tree` describes it (x/y on the screen). */
-export interface UiWidget {
-  name: string;
-  cls: string;
-  text: string;
-  visible: boolean;
-  enabled: boolean;
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-  toolTip: string;
-  items?: string[];
-  current?: number;
-  /** Buttons and check boxes: checked or not. */
-  checked?: boolean;
-}
+export type UiWidget = WidgetInfo;
 
 /** What `state` answers. */
 export interface UiState {

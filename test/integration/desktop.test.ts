@@ -24,6 +24,7 @@ import type { ChatMessage, MemberInfo } from '../../common/protocol';
 import { startTestServer, waitFor, type TestServer } from '../helpers/server';
 import { ARTIFACTS, DesktopUi, hasXdotool, sleep, type UiWidget } from '../helpers/ui';
 import { ensureDisplay } from '../helpers/xvfb';
+import { writeFaceClip } from '../helpers/media';
 
 // Compile-time check: the real MediaSession still offers what the UI codes against.
 const mediaSessionFitsUi = (session: MediaSession): MediaSessionLike => session;
@@ -63,30 +64,6 @@ function mediaTools(): {
 }
 
 const MESSI = '/usr/share/doc/opencv-doc/examples/data/messi5.jpg';
-
-/**
- * A still video of a real face, written as a short MJPG clip: the 4:3 part of messi5.jpg around
- * the face, scaled to 640x480. (The whole picture scaled to 640x480 leaves the face about 1/8 of
- * the frame wide, the face tracker's smallest, and it is not found there.)
- */
-function faceClip(dir: string): string {
-  const { cv } = mediaTools();
-  const file = path.join(dir, 'face.avi');
-  const image = cv
-    .imread(MESSI)
-    .getRegion(new cv.Rect(134, 0, 300, 225))
-    .resize(480, 640);
-  const writer = new cv.VideoWriter(
-    file,
-    cv.VideoWriter.fourcc('MJPG'),
-    15,
-    new cv.Size(640, 480),
-    true,
-  );
-  for (let i = 0; i < 30; i++) writer.write(image);
-  writer.release();
-  return file;
-}
 
 interface Rect {
   x: number;
@@ -526,7 +503,7 @@ describe('desktop client (real window under Xvfb)', function () {
     const { MediaSession } = media as Exclude<typeof media, string>;
     const { jpeg } = mediaTools();
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'meeting-ui-fx-'));
-    const env = { MEETING_UI_VIDEO: faceClip(tmp) };
+    const env = { MEETING_UI_VIDEO: writeFaceClip(tmp, 30) };
     const { ui, meetingId } = await openMeeting('fiona', 'Effects', env);
     const bot = await joinBot('fxbot', meetingId);
     const session = new MediaSession(bot, {});

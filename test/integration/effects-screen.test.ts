@@ -16,7 +16,7 @@ import { decodeJpegBgr } from '../../client/media/Jpeg';
 import { cv } from '../../client/media/opencv';
 import { X11Grabber } from '../../client/media/screen/X11Grabber';
 import { ensureDisplay } from '../helpers/xvfb';
-import { useMeetingPair } from '../helpers/media';
+import { useMeetingPair, writeFaceClip } from '../helpers/media';
 import { sleep, waitFor } from '../helpers/server';
 import {
   PATTERN_A,
@@ -25,8 +25,6 @@ import {
   quadrantColours,
   writeQuadrantsPng,
 } from '../unit/screen/helpers';
-
-const MESSI = '/usr/share/doc/opencv-doc/examples/data/messi5.jpg';
 
 /** Mean absolute difference of two same-size BGR pictures inside a rectangle. */
 function meanDiff(
@@ -54,31 +52,8 @@ describe('face effects and screen sharing end to end', function () {
   const session = (client: MeetingClient, options: MediaSessionOptions): MediaSession =>
     pair.session(client, options);
 
-  /**
-   * A still video of a real face: the part of messi5.jpg around his face, scaled to 640x480 (the whole
-   * picture would leave the face below the tracker's smallest size), as a 15 s MJPG clip (longer than
-   * the test, so the clip's first frame, which decodes slightly differently, comes only once).
-   */
-  function faceClip(): string {
-    const file = path.join(pair.tmp, 'face.avi');
-    const image = cv
-      .imread(MESSI)
-      .getRegion(new cv.Rect(134, 0, 300, 225))
-      .resize(480, 640);
-    const writer = new cv.VideoWriter(
-      file,
-      cv.VideoWriter.fourcc('MJPG'),
-      15,
-      new cv.Size(640, 480),
-      true,
-    );
-    for (let i = 0; i < 150; i++) writer.write(image);
-    writer.release();
-    return file;
-  }
-
   it('toggling an effect mid-meeting changes what the receiver decodes, inside the face only', async () => {
-    const sender = session(pair.a, { video: faceClip(), fps: 10 });
+    const sender = session(pair.a, { video: writeFaceClip(pair.tmp), fps: 10 });
     const receiver = session(pair.b, {});
     let latest: RemoteVideoFrame | null = null;
     receiver.on('video', (f) => (latest = { ...f, jpeg: Buffer.from(f.jpeg) }));

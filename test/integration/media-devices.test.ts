@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +14,7 @@ import { readWavFile } from '../../client/media/wav';
 import { dominantFrequency, rmsDbfs } from '../../client/media/analysis';
 import { startPulseServer, type PulseServer } from '../unit/media/pulse';
 import { startTestServer, type TestServer } from '../helpers/server';
+import { soxWav } from '../helpers/media';
 
 const BIN = path.join(__dirname, '..', '..', '..', 'bin', 'meeting.js');
 
@@ -128,22 +128,7 @@ describe('audio through real PortAudio devices', function () {
     ]);
     children.push(recorder);
     const tone = path.join(tmp, 'tone.wav');
-    execFileSync('sox', [
-      '-n',
-      '-r',
-      '48000',
-      '-c',
-      '1',
-      '-b',
-      '16',
-      tone,
-      'synth',
-      '3',
-      'sine',
-      '660',
-      'vol',
-      '0.4',
-    ]);
+    soxWav(tone, 'synth 3 sine 660 vol 0.4');
     await pulse.run('paplay', ['--device=micsrc', tone], {}, 15_000);
     await new Promise((r) => setTimeout(r, 1500));
     recorder.kill('SIGINT');

@@ -4,7 +4,6 @@
  * bytes moved.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import type { MeetingClient } from '../../client/MeetingClient';
 import type {
@@ -16,7 +15,7 @@ import { decodeJpegBgr } from '../../client/media/Jpeg';
 import { readPatternStamp } from '../../client/media/TestPattern';
 import { readWavFile } from '../../client/media/wav';
 import { dominantFrequency, rmsDbfs } from '../../client/media/analysis';
-import { useMeetingPair } from '../helpers/media';
+import { soxWav, useMeetingPair } from '../helpers/media';
 import { sleep, waitFor } from '../helpers/server';
 
 describe('media end to end', function () {
@@ -58,22 +57,7 @@ describe('media end to end', function () {
 
   it('a 440 Hz tone from a WAV file at A plays at B as 440 Hz (files)', async () => {
     const input = path.join(pair.tmp, 'tone.wav');
-    execFileSync('sox', [
-      '-n',
-      '-r',
-      '48000',
-      '-c',
-      '1',
-      '-b',
-      '16',
-      input,
-      'synth',
-      '3',
-      'sine',
-      '440',
-      'vol',
-      '0.3',
-    ]);
+    soxWav(input, 'synth 3 sine 440 vol 0.3');
     const output = path.join(pair.tmp, 'heard.wav');
     const receiver = media(pair.b, { speaker: output });
     const sender = media(pair.a, { audio: input });
@@ -97,7 +81,7 @@ describe('media end to end', function () {
 
   it('silence sends (almost) no audio frames', async () => {
     const input = path.join(pair.tmp, 'silence.wav');
-    execFileSync('sox', ['-n', '-r', '48000', '-c', '1', '-b', '16', input, 'trim', '0', '2']);
+    soxWav(input, 'trim 0 2');
     const sender = media(pair.a, { audio: input });
     await sender.start();
     await sleep(1500);

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { AudioSource } from '../../../client/media/AudioSource';
 import { dominantFrequency, rmsDbfs } from '../../../client/media/analysis';
 import type { AudioFrame } from '../../../client/media/frames';
 import { writeWavFile } from '../../../client/media/wav';
 import { concat, makeTempDir, sine, sleep } from './helpers';
+import { soxWav } from '../../helpers/media';
 
 function collect(source: AudioSource): AudioFrame[] {
   const frames: AudioFrame[] = [];
@@ -90,21 +90,7 @@ describe('AudioSource', function () {
 
   it('plays a WAV made by sox at 440 Hz', async function () {
     const file = path.join(tmp.dir, 'x.wav');
-    execFileSync('sox', [
-      '-V1',
-      '-n',
-      '-r',
-      '48000',
-      '-c',
-      '1',
-      '-b',
-      '16',
-      file,
-      'synth',
-      '1',
-      'sine',
-      '440',
-    ]);
+    soxWav(file, 'synth 1 sine 440');
     const source = open(file, { loop: false });
     const frames: AudioFrame[] = [];
     let ended = false;
@@ -143,20 +129,7 @@ describe('AudioSource', function () {
 
   it('refuses WAV files that are not 48 kHz mono, naming the conversion', function () {
     const file = path.join(tmp.dir, 'cd.wav');
-    execFileSync('sox', [
-      '-n',
-      '-r',
-      '44100',
-      '-c',
-      '2',
-      '-b',
-      '16',
-      file,
-      'synth',
-      '0.1',
-      'sine',
-      '440',
-    ]);
+    soxWav(file, 'synth 0.1 sine 440', 44_100, 2);
     assert.throws(
       () => AudioSource.open(file),
       (error: Error & { code?: string }) => {

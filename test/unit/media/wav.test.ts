@@ -12,6 +12,7 @@ import {
   writeWavFile,
 } from '../../../client/media/wav';
 import { makeTempDir, sine } from './helpers';
+import { soxWav } from '../../helpers/media';
 
 function isBadWav(error: unknown): boolean {
   assert.ok(error instanceof MediaError, `expected MediaError, got ${String(error)}`);
@@ -81,20 +82,7 @@ describe('wav', function () {
 
   it('reads what sox writes', function () {
     const file = path.join(tmp.dir, 'sox.wav');
-    execFileSync('sox', [
-      '-n',
-      '-r',
-      '22050',
-      '-c',
-      '2',
-      '-b',
-      '16',
-      file,
-      'synth',
-      '0.1',
-      'sine',
-      '300',
-    ]);
+    soxWav(file, 'synth 0.1 sine 300', 22_050, 2);
     const wav = readWavFile(file);
     assert.equal(wav.sampleRate, 22050);
     assert.equal(wav.channels, 2);

@@ -93,12 +93,15 @@ export function decodeMediaFrame(frame: Buffer, maxPayload: number): MediaFrame 
 
 /** Media kind of a whole frame without decoding the rest (the relay's only look inside). */
 export function mediaKindOf(frame: Buffer): number {
-  return frame.length > HEADER_OFFSET ? (frame[HEADER_OFFSET] as number) : 0;
+  // A frame too short for a whole header has no kind: the relay must not stamp or forward it.
+  return frame.length >= HEADER_OFFSET + MEDIA_HEADER_BYTES ? (frame[HEADER_OFFSET] as number) : 0;
 }
 
 /** Source id of a whole frame (camera/microphone 0, screen 1) without decoding the rest. */
 export function mediaSourceOf(frame: Buffer): number {
-  return frame.length > HEADER_OFFSET + 1 ? (frame[HEADER_OFFSET + 1] as number) : 0;
+  return frame.length >= HEADER_OFFSET + MEDIA_HEADER_BYTES
+    ? (frame[HEADER_OFFSET + 1] as number)
+    : 0;
 }
 
 /** Writes the sender id into a whole media frame in place (the relay reuses the received bytes). */

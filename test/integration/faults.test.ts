@@ -153,6 +153,23 @@ describe('bad input', function () {
     await serverCarriesOn();
   });
 
+  it('a media frame too short for its header is dropped without relaying or crashing', async () => {
+    const guest = await t.client();
+    await guest.register('shorty', 'password1');
+    await guest.joinMeeting(meetingId);
+    const received: Buffer[] = [];
+    bystander.on('media', (frame) => received.push(frame));
+    const before = t.server.relay.rejected;
+    // A MEDIA frame whose body is the type byte and two bytes: no kind, no sender, no payload.
+    guest.mediaLink('audio')!.writeFrame(encodeFrame(FrameType.MEDIA, Buffer.from([1, 0]), 1000));
+    guest.mediaLink('video')!.writeFrame(encodeFrame(FrameType.MEDIA, Buffer.alloc(0), 1000));
+    await sleep(300);
+    assert.equal(t.server.relay.rejected, before + 2);
+    assert.equal(received.length, 0, 'nothing reaches the other member');
+    assert.ok(guest.mediaLink('audio') && guest.mediaLink('video'), 'the links stay open');
+    await serverCarriesOn();
+  });
+
   it('answers "server busy" when the worker pool queue is full', async () => {
     await t.stop();
     t = await startTestServer('sqlite', { workerThreads: 1, workerQueue: 1 });

@@ -14,6 +14,8 @@ export interface ClockSample {
 export class ClockSync {
   readonly #window: number;
   #samples: Array<{ rtt: number; offset: number }> = [];
+  /** The minimum-RTT sample, kept on `add` (offset is read for every media frame). */
+  #bestSample: { rtt: number; offset: number } | undefined;
 
   constructor(window = 16) {
     this.#window = window;
@@ -24,6 +26,7 @@ export class ClockSync {
     if (rtt < 0) return;
     this.#samples.push({ rtt, offset: sample.server - (sample.sent + sample.received) / 2 });
     if (this.#samples.length > this.#window) this.#samples.shift();
+    this.#bestSample = this.#best();
   }
 
   get samples(): number {
@@ -38,12 +41,12 @@ export class ClockSync {
 
   /** Server clock minus local clock (ms); 0 before any sample. */
   get offset(): number {
-    return this.#best()?.offset ?? 0;
+    return this.#bestSample?.offset ?? 0;
   }
 
   /** Smallest round-trip time seen (ms), or NaN before any sample. */
   get rtt(): number {
-    return this.#best()?.rtt ?? Number.NaN;
+    return this.#bestSample?.rtt ?? Number.NaN;
   }
 
   /** Converts a local time (ms) to server time (ms). */

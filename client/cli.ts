@@ -166,7 +166,7 @@ export async function runBot(options: BotOptions): Promise<number> {
     const code = await finished;
     if (timer) clearTimeout(timer);
     await media?.stop();
-    if (options.stats && media) print('stats', { ...media.stats() });
+    if (options.stats && media) print('stats', { final: true, ...media.stats() });
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     if (code === 0 && client.meeting) {

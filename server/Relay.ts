@@ -24,10 +24,6 @@ export class Relay {
   probe: RelayProbe | null = null;
 
   forward(room: Room, from: Member, link: 'audio' | 'video', frame: Buffer): void {
-    // One stamp per frame, shared by all its receivers; nothing is allocated without a probe.
-    const trace: FrameTrace | undefined = this.probe
-      ? { probe: this.probe, receivedAt: process.hrtime.bigint() }
-      : undefined;
     const expected = link === 'audio' ? MediaKind.AUDIO : MediaKind.VIDEO;
     // Screen frames go out only while the sender holds a share grant (one sharer per room by default).
     if (
@@ -38,6 +34,10 @@ export class Relay {
       return;
     }
     this.framesIn++;
+    // One stamp per frame, shared by all its receivers; nothing is allocated without a probe.
+    const trace: FrameTrace | undefined = this.probe
+      ? { probe: this.probe, receivedAt: process.hrtime.bigint() }
+      : undefined;
     stampSender(frame, from.id);
     for (const member of room.members()) {
       if (member === from) continue;

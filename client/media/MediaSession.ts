@@ -164,6 +164,11 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     audioStale: 0,
   };
   readonly #onMedia = (frame: Buffer, link: 'audio' | 'video'): void => this.#receive(frame, link);
+  /** A member who left takes its jitter buffer and decoder along (not scanned for on every tick). */
+  readonly #onMemberLeft = ({ memberId }: { memberId: number }): void => {
+    this.#speakers.delete(memberId);
+    this.#activeSpeaker.remove(memberId);
+  };
 
   constructor(client: MeetingClient, options: MediaSessionOptions = {}) {
     super();
@@ -195,6 +200,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     if (this.#client.clock.samples < 3) await this.#client.syncClock(5);
     this.#effects.setEffect(this.#options.effect ?? this.#client.session?.effect ?? 'none');
     this.#client.on('media', this.#onMedia);
+    this.#client.on('memberLeft', this.#onMemberLeft);
     const speaker = this.#options.speaker ?? 'none';
     if (speaker !== 'none') {
       this.#sink = AudioSink.open(speaker);
@@ -297,6 +303,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     if (!this.#started) return;
     this.#started = false;
     this.#client.off('media', this.#onMedia);
+    this.#client.off('memberLeft', this.#onMemberLeft);
     await this.stopScreenShare();
     this.#closeCamera();
     await this.#closeMicrophone();
@@ -479,12 +486,6 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
       frames.push(pcm);
     }
     if (levels.length > 0) this.#activeSpeaker.update(levels);
-    for (const [memberId] of this.#speakers) {
-      if (!this.#client.members.some((m) => m.memberId === memberId)) {
-        this.#speakers.delete(memberId);
-        this.#activeSpeaker.remove(memberId);
-      }
-    }
     if (frames.length === 0) return;
     const mixed = this.#mixer.mix(frames);
     this.#sink?.write(mixed);

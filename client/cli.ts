@@ -252,6 +252,14 @@ export function buildProgram(): Command {
     .action(async (opts: { host: string; port: number; db?: string; data: string }) => {
       const { MeetingServer } = await import('../server/MeetingServer');
       const server = new MeetingServer({ dbUrl: opts.db, dataDir: opts.data });
+      // Last resort: a fault that no link handler caught is logged and the server keeps serving
+      // everyone else (the hostile-input tests check that nothing ever reaches this).
+      process.on('unhandledRejection', (reason) =>
+        server.logger.fatal({ err: reason }, 'unhandled rejection'),
+      );
+      process.on('uncaughtException', (error) =>
+        server.logger.fatal({ err: error }, 'uncaught exception'),
+      );
       const address = await server.listen(opts.port, opts.host);
       process.stdout.write(`meeting server listening on ${address.address}:${address.port}\n`);
       const stop = (): void => {

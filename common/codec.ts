@@ -2,7 +2,7 @@
  * Bounds-checked binary codecs over a `{ buffer, start, end }` state, in the manner of
  * compact-encoding: every read checks that its bytes are there and throws 'Out of bounds' if not.
  */
-import { DecodeError } from './errors';
+import { DecodeError, EncodeError } from './errors';
 
 export interface CodecState {
   buffer: Buffer;
@@ -81,7 +81,7 @@ export function rest(max: number): Codec<Buffer> {
   return {
     preencode: (v) => v.length,
     encode(s, v) {
-      if (v.length > max) throw new DecodeError(`payload of ${v.length} bytes exceeds ${max}`);
+      if (v.length > max) throw new EncodeError(`payload of ${v.length} bytes exceeds ${max}`);
       need(s, v.length);
       s.buffer.set(v, s.start);
       s.start += v.length;

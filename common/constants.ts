@@ -34,6 +34,10 @@ export const MEETING_NAME_MAX_LENGTH = 100;
 export const CHAT_MAX_LENGTH = 4000;
 /** Messages a joining member receives from the meeting's history. */
 export const CHAT_HISTORY_ON_JOIN = 100;
+/** Characters of client input an error message may quote (names, keys, ids). */
+export const ERROR_EXCERPT_MAX = 40;
+/** Longest message of an error reply, whatever the request held. */
+export const ERROR_MESSAGE_MAX = 300;
 /** How long a client waits for the reply to one request. */
 export const REQUEST_TIMEOUT_MS = 10_000;
 

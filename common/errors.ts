@@ -28,6 +28,7 @@ export const ErrorCode = {
   NOT_HOST: 'ERR_NOT_HOST',
   SCREEN_SHARE_BUSY: 'ERR_SCREEN_SHARE_BUSY',
   SHUTTING_DOWN: 'ERR_SHUTTING_DOWN',
+  REPLY_TOO_LARGE: 'ERR_REPLY_TOO_LARGE',
   INTERNAL: 'ERR_INTERNAL',
   TIMEOUT: 'ERR_TIMEOUT',
   CONNECTION_CLOSED: 'ERR_CONNECTION_CLOSED',
@@ -59,5 +60,13 @@ export class DecodeError extends MeetingError {
   constructor(message: string, code: ErrorCodeValue = ErrorCode.BAD_FRAME) {
     super(code, message);
     this.name = 'DecodeError';
+  }
+}
+
+/** A message could not be encoded (it does not fit in one frame); nothing was sent. */
+export class EncodeError extends MeetingError {
+  constructor(message: string, code: ErrorCodeValue = ErrorCode.FRAME_TOO_LARGE) {
+    super(code, message);
+    this.name = 'EncodeError';
   }
 }

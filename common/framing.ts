@@ -4,13 +4,13 @@
  * oversized frame as soon as its prefix arrives, before buffering its body.
  */
 import { FRAME_PREFIX_BYTES } from './constants';
-import { DecodeError, ErrorCode } from './errors';
+import { DecodeError, EncodeError, ErrorCode } from './errors';
 
 /** Builds one frame (prefix + type + payload) in a single allocation. */
 export function encodeFrame(type: number, payload: Uint8Array, maxFrameSize: number): Buffer {
   const bodyLength = 1 + payload.length;
   if (bodyLength > maxFrameSize) {
-    throw new DecodeError(
+    throw new EncodeError(
       `frame of ${bodyLength} bytes exceeds the ${maxFrameSize}-byte limit`,
       ErrorCode.FRAME_TOO_LARGE,
     );

@@ -15,7 +15,7 @@ import {
   type MediaKindValue,
 } from './constants';
 import { rest, state, uint32, uint64, uint8 } from './codec';
-import { DecodeError, ErrorCode } from './errors';
+import { DecodeError, EncodeError, ErrorCode } from './errors';
 import { frameType } from './framing';
 
 export interface MediaHeader {
@@ -49,7 +49,7 @@ export function encodeMediaFrame(
 ): Buffer {
   const bodyLength = 1 + MEDIA_HEADER_BYTES + payload.length;
   if (bodyLength > maxFrameSize) {
-    throw new DecodeError(
+    throw new EncodeError(
       `media frame of ${bodyLength} bytes exceeds the ${maxFrameSize}-byte limit`,
       ErrorCode.FRAME_TOO_LARGE,
     );

@@ -9,6 +9,8 @@
 import { z } from 'zod';
 import {
   CHAT_MAX_LENGTH,
+  ERROR_EXCERPT_MAX,
+  ERROR_MESSAGE_MAX,
   FACE_EFFECTS,
   type FaceEffectName,
   FrameType,
@@ -17,6 +19,7 @@ import {
 } from './constants';
 import { DecodeError, ErrorCode, type ErrorCodeValue } from './errors';
 import { encodeFrame, framePayload, frameType } from './framing';
+import { MEDIA_LINK_KINDS, type MediaLinkKind } from './links';
 
 const credentials = z.strictObject({
   username: z.string().max(64),
@@ -55,7 +58,7 @@ export const RequestSchemas = {
   /** Host only: let several members share their screens at once. */
   setRoomOptions: z.strictObject({ allowMultipleScreens: z.boolean() }),
   /** First message on an audio or video link. */
-  attach: z.strictObject({ token: z.string().max(128), link: z.enum(['audio', 'video']) }),
+  attach: z.strictObject({ token: z.string().max(128), link: z.enum(MEDIA_LINK_KINDS) }),
 } as const;
 export type RequestType = keyof typeof RequestSchemas;
 export type RequestParams<K extends RequestType> = z.infer<(typeof RequestSchemas)[K]>;
@@ -133,7 +136,7 @@ export interface RequestResults {
   startScreenShare: Record<string, never>;
   stopScreenShare: Record<string, never>;
   setRoomOptions: RoomOptions;
-  attach: { memberId: number; link: 'audio' | 'video' };
+  attach: { memberId: number; link: MediaLinkKind };
 }
 
 export type LeaveReason = 'left' | 'disconnected' | 'timeout' | 'logged-in-elsewhere';
@@ -202,10 +205,35 @@ export function encodeControl(message: object, maxFrameSize: number): Buffer {
   return encodeFrame(FrameType.CONTROL, Buffer.from(JSON.stringify(message), 'utf8'), maxFrameSize);
 }
 
-/** A one-line description of a zod failure for error replies. */
+/**
+ * A short excerpt of client-supplied text for an error message: at most `max` characters, control
+ * characters replaced, an ellipsis when cut. Error replies never echo client input beyond this.
+ */
+export function excerpt(text: string, max = ERROR_EXCERPT_MAX): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = text.slice(0, max + 1).replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
+}
+
+/**
+ * A one-line description of a zod failure for error replies, bounded in length whatever the input:
+ * zod's messages may quote client keys (an unrecognised key of 60,000 bytes), so every path segment
+ * and message is cut to a short excerpt and the whole line to ERROR_MESSAGE_MAX characters.
+ */
 export function describeIssues(error: z.ZodError): string {
-  return error.issues
+  const line = error.issues
     .slice(0, 3)
-    .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+    .map((i) => {
+      const where = i.path.map((p) => excerpt(String(p))).join('.') || '(root)';
+      const keys = i.code === 'unrecognized_keys' ? i.keys : [];
+      const message = keys.length
+        ? `unrecognized key${keys.length > 1 ? 's' : ''} ${keys
+            .slice(0, 3)
+            .map((k) => `'${excerpt(k)}'`)
+            .join(', ')}${keys.length > 3 ? ', …' : ''}`
+        : excerpt(i.message, ERROR_MESSAGE_MAX);
+      return `${where}: ${message}`;
+    })
     .join('; ');
+  return excerpt(line, ERROR_MESSAGE_MAX);
 }

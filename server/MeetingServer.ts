@@ -24,7 +24,7 @@ import {
   USERNAME_PATTERN,
   ACCESS_LOG_FILE,
 } from '../common/constants';
-import { ErrorCode, MeetingError, type ErrorCodeValue } from '../common/errors';
+import { EncodeError, ErrorCode, MeetingError, type ErrorCodeValue } from '../common/errors';
 import { nowMs } from '../common/clock';
 import { FramedSocket } from '../common/FramedSocket';
 import { frameType } from '../common/framing';
@@ -33,6 +33,8 @@ import {
   RequestSchemas,
   decodeControlFrame,
   describeIssues,
+  excerpt,
+  type ErrorBody,
   type ChatMessage,
   type JoinResult,
   type LeaveReason,
@@ -76,6 +78,8 @@ interface Link {
   queue: Promise<void>;
   heartbeat: NodeJS.Timeout | null;
 }
+
+type Reply = { ok: true; data: unknown } | { ok: false; error: ErrorBody };
 
 type Handler<K extends RequestType> = (
   link: Link,
@@ -240,14 +244,25 @@ export class MeetingServer {
     if (link.kind !== 'control' || code === ErrorCode.BAD_FRAME) link.socket.close(message);
   }
 
+  /**
+   * Serves one request and replies. Never rejects: a fault that escapes the reply path closes this
+   * link with a logged reason and the server carries on.
+   */
   async #handle(link: Link, id: number, type: string, data: unknown): Promise<void> {
     if (link.socket.closed) return;
     try {
+      this.#reply(link, id, await this.#serve(link, type, data));
+    } catch (error) {
+      this.logger.error({ address: link.socket.address, err: error, type: excerpt(type) }, 'closing link: reply failed');
+      link.socket.destroy('reply failed');
+    }
+  }
+
+  /** The reply to one request: its result, or a typed error body. */
+  async #serve(link: Link, type: string, data: unknown): Promise<Reply> {
+    try {
       if (!Object.hasOwn(RequestSchemas, type)) {
-        throw new MeetingError(
-          ErrorCode.UNKNOWN_TYPE,
-          `unknown request type '${type.slice(0, 64)}'`,
-        );
+        throw new MeetingError(ErrorCode.UNKNOWN_TYPE, `unknown request type '${excerpt(type)}'`);
       }
       const requestType = type as RequestType;
       const parsed = RequestSchemas[requestType].safeParse(data);
@@ -258,19 +273,26 @@ export class MeetingServer {
         );
       }
       const handler = this.#handlers[requestType] as Handler<RequestType>;
-      const result = await handler(link, parsed.data as RequestParams<RequestType>);
-      link.socket.sendControl({ id, ok: true, data: result });
+      return { ok: true, data: await handler(link, parsed.data as RequestParams<RequestType>) };
     } catch (error) {
-      if (error instanceof MeetingError) {
-        link.socket.sendControl({ id, ok: false, error: error.toJSON() });
-      } else {
-        this.logger.error({ err: error, type }, 'request failed');
-        link.socket.sendControl({
-          id,
-          ok: false,
-          error: { code: ErrorCode.INTERNAL, message: 'internal error' },
-        });
-      }
+      if (error instanceof MeetingError) return { ok: false, error: error.toJSON() };
+      this.logger.error({ err: error, type: excerpt(type) }, 'request failed');
+      return { ok: false, error: { code: ErrorCode.INTERNAL, message: 'internal error' } };
+    }
+  }
+
+  /** Sends a reply; one that cannot be encoded (too large for a frame) becomes a typed error. */
+  #reply(link: Link, id: number, reply: Reply): void {
+    try {
+      link.socket.sendControl({ id, ...reply });
+    } catch (error) {
+      if (!(error instanceof EncodeError)) throw error;
+      this.logger.warn({ address: link.socket.address, reason: error.message }, 'reply too large');
+      link.socket.sendControl({
+        id,
+        ok: false,
+        error: { code: ErrorCode.REPLY_TOO_LARGE, message: 'the reply does not fit in one frame' },
+      });
     }
   }
 

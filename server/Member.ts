@@ -3,6 +3,7 @@
  * in. `close()` is idempotent and cascades to the links; the owner learns of it through '@close'.
  */
 import type { FaceEffectName } from '../common/constants';
+import { EncodeError } from '../common/errors';
 import type { FramedSocket } from '../common/FramedSocket';
 import type { LeaveReason, MemberInfo, ServerEventName, ServerEvents } from '../common/protocol';
 import { TypedEmitter } from '../common/TypedEmitter';
@@ -90,8 +91,14 @@ export class Member extends TypedEmitter<MemberEvents> {
     };
   }
 
-  sendEvent<K extends ServerEventName>(event: K, data: ServerEvents[K]): void {
-    this.control.sendControl({ event, data });
+  /** Sends an event on the control link; one too large for a frame is dropped (returns false). */
+  sendEvent<K extends ServerEventName>(event: K, data: ServerEvents[K]): boolean {
+    try {
+      return this.control.sendControl({ event, data });
+    } catch (error) {
+      if (error instanceof EncodeError) return false;
+      throw error;
+    }
   }
 
   /** Ends the session: closes media links (the control link only when `closeControl`). */

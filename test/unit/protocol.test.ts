@@ -144,7 +144,7 @@ describe('media frames', () => {
     badKind[5] = 9;
     assert.throws(() => decodeMediaFrame(badKind, 1000), /unknown media kind/);
     assert.throws(() => decodeMediaFrame(bytes, 3), DecodeError);
-    assert.throws(() => encodeMediaFrame(header, Buffer.alloc(2000), 1000), DecodeError);
+    assert.throws(() => encodeMediaFrame(header, Buffer.alloc(2000), 1000), EncodeError);
     // The relay's peek sees no kind in a frame too short for a whole header.
     assert.equal(mediaKindOf(bytes.subarray(0, 24)), 0);
     assert.equal(mediaKindOf(bytes.subarray(0, 25)), MediaKind.VIDEO);

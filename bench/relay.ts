@@ -27,16 +27,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import {
-  MAX_FRAME_SIZE,
-  MEDIA_HEADER_BYTES,
-  MediaFlag,
-  MediaKind,
-  MediaSource,
-} from '../common/constants';
+import { MAX_FRAME_SIZE, MediaFlag, MediaKind, MediaSource } from '../common/constants';
 import { decodeMediaFrame, encodeMediaFrame } from '../common/media';
 import { MeetingClient } from '../client/MeetingClient';
-import type { Consumer } from '../server/Consumer';
+import { MEDIA_LINK_KINDS } from '../common/links';
+import type { OutgoingQueue } from '../server/queues';
 import { MeetingServer } from '../server/MeetingServer';
 import { createLogger } from '../server/logger';
 
@@ -263,16 +258,20 @@ async function runServer(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-relay-'));
   const server = new MeetingServer({ dataDir, logger: createLogger('silent') });
   const latency: Kinds<Histogram> = { audio: new Histogram(), video: new Histogram() };
-  server.relay.probe = { written: (kind, ns) => latency[kind].record(ns) };
-  // Uplink: wraps forward (the bench's own process) rather than adding to the relay's hook.
   let uplink = new Histogram();
-  const relay = server.relay;
-  const forward = relay.forward.bind(relay);
-  relay.forward = (room, from, link, frame) => {
-    if (frame.length >= 4 + 1 + MEDIA_HEADER_BYTES)
+  const counts = { framesIn: 0, written: 0, dropped: { audio: 0, video: 0 } };
+  // The relay is watched through each room's observer: no bench hooks in production code.
+  server.observer.on('roomOpened', (room) => {
+    room.observer.on('written', (kind, ns) => {
+      counts.written++;
+      latency[kind].record(ns);
+    });
+    room.observer.on('frameIn', (_kind, _sender, frame) => {
+      counts.framesIn++;
       uplink.record(monotonicMicros() - readTimestamp(frame));
-    forward(room, from, link, frame);
-  };
+    });
+    room.observer.on('dropped', (kind) => counts.dropped[kind]++);
+  });
   const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   let start = {
     at: 0,
@@ -285,29 +284,26 @@ async function runServer(): Promise<void> {
   let queuedPeak = 0;
   let sampler: NodeJS.Timeout | null = null;
 
-  const consumers = (meetingIds: string[]): Consumer[] => {
-    const all: Consumer[] = [];
+  const queues = (meetingIds: string[]): OutgoingQueue[] => {
+    const all: OutgoingQueue[] = [];
     for (const id of meetingIds) {
       for (const m of server.room(id)?.members() ?? []) {
-        if (m.audioConsumer) all.push(m.audioConsumer);
-        if (m.videoConsumer) all.push(m.videoConsumer);
+        for (const kind of MEDIA_LINK_KINDS) {
+          const q = m.queue(kind);
+          if (q) all.push(q);
+        }
       }
     }
     return all;
   };
-  const totals = (list: Consumer[]): { written: number; dropped: Kinds<number> } => {
-    const dropped = { audio: 0, video: 0 };
-    let written = 0;
-    for (const c of list) {
-      written += c.sent;
-      dropped[c.kind] += c.dropped;
-    }
-    return { written, dropped };
-  };
+  const totals = (): { written: number; dropped: Kinds<number> } => ({
+    written: counts.written,
+    dropped: { ...counts.dropped },
+  });
 
   process.on('message', (message: ServerCommand) => {
     if (message.type === 'measure-start') {
-      const list = consumers(message.meetingIds);
+      const list = queues(message.meetingIds);
       latency.audio = new Histogram();
       latency.video = new Histogram();
       uplink = new Histogram();
@@ -316,8 +312,8 @@ async function runServer(): Promise<void> {
       start = {
         at: performance.now(),
         cpu: process.cpuUsage(),
-        framesIn: server.relay.framesIn,
-        ...totals(list),
+        framesIn: counts.framesIn,
+        ...totals(),
       };
       rssPeak = process.memoryUsage.rss();
       queuedPeak = 0;
@@ -333,8 +329,8 @@ async function runServer(): Promise<void> {
       if (sampler) clearInterval(sampler);
       loop.disable();
       const cpu = process.cpuUsage(start.cpu);
-      const list = consumers(message.meetingIds);
-      const end = totals(list);
+      const list = queues(message.meetingIds);
+      const end = totals();
       const memory = process.memoryUsage();
       reply({
         type: 'stats',
@@ -345,7 +341,7 @@ async function runServer(): Promise<void> {
           rssPeak: Math.max(rssPeak, memory.rss),
           buffers: memory.external + memory.arrayBuffers,
           consumers: list.length,
-          framesIn: server.relay.framesIn - start.framesIn,
+          framesIn: counts.framesIn - start.framesIn,
           written: end.written - start.written,
           dropped: {
             audio: end.dropped.audio - start.dropped.audio,

@@ -134,8 +134,29 @@ export const SCREEN_FIT_HEIGHT = 720;
 // ---- relay -----------------------------------------------------------------------------------
 /** Bytes of video a receiver's socket may have queued before further video frames are dropped. */
 export const RELAY_VIDEO_QUEUE_BYTES = 512 * 1024;
-/** Audio never queues more than about this much per receiver. */
+/** Audio never queues more than about this much per receiver and sender. */
 export const RELAY_AUDIO_QUEUE_MS = 200;
+/** While a receiver's audio socket is backed up, waiting frames are written at this interval. */
+export const RELAY_AUDIO_FLUSH_MS = 5;
+/**
+ * Bit-rate cap per sender and media link (bytes/s, burst bytes); frames over it are dropped and
+ * counted. Audio: Opus voice is 3-8 KB/s; video: a 640x480 JPEG at 30 fps plus a shared screen.
+ */
+export const MEDIA_RATE_CAPS = {
+  audio: { bytesPerSecond: 32 * 1024, burstBytes: 16 * 1024 },
+  video: { bytesPerSecond: 4 * 1024 * 1024, burstBytes: 2 * 1024 * 1024 },
+} as const;
+
+// ---- server: links and backpressure ------------------------------------------------------------
+/** A link that neither logs in nor attaches within this time is closed (pings do not extend it). */
+export const AUTH_TIMEOUT_MS = 10_000;
+/** Requests queued or running on one link before the server stops reading it. */
+export const LINK_REQUESTS_IN_FLIGHT = 16;
+/** Unread output (bytes) on a control link above which the server stops reading its requests. */
+export const LINK_OUTPUT_PAUSE_BYTES = 256 * 1024;
+/** Unread output (bytes) that, held for LINK_STALL_MS, closes a control link. */
+export const LINK_OUTPUT_MAX_BYTES = 1024 * 1024;
+export const LINK_STALL_MS = 3_000;
 
 // ---- logs ------------------------------------------------------------------------------------
 export const ACCESS_LOG_FILE = 'access.log';

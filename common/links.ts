@@ -4,7 +4,13 @@
  * outgoing queue treats them when the receiver falls behind. A new kind (files, captions) is a new
  * row here plus, at most, a new queue policy on the server: nothing else branches on kind names.
  */
-import { LINK_KINDS, MAX_FRAME_SIZE, MediaKind, type LinkKind, type MediaKindValue } from './constants';
+import {
+  LINK_KINDS,
+  MAX_FRAME_SIZE,
+  MediaKind,
+  type LinkKind,
+  type MediaKindValue,
+} from './constants';
 
 export { LINK_KINDS, type LinkKind };
 
@@ -29,8 +35,18 @@ export interface LinkSpec {
 }
 
 export const LINK_SPECS: Readonly<Record<LinkKind, LinkSpec>> = {
-  control: { kind: 'control', maxFrameSize: MAX_FRAME_SIZE.control, mediaKind: null, delivery: 'ordered' },
-  audio: { kind: 'audio', maxFrameSize: MAX_FRAME_SIZE.audio, mediaKind: MediaKind.AUDIO, delivery: 'audio' },
+  control: {
+    kind: 'control',
+    maxFrameSize: MAX_FRAME_SIZE.control,
+    mediaKind: null,
+    delivery: 'ordered',
+  },
+  audio: {
+    kind: 'audio',
+    maxFrameSize: MAX_FRAME_SIZE.audio,
+    mediaKind: MediaKind.AUDIO,
+    delivery: 'audio',
+  },
   video: {
     kind: 'video',
     maxFrameSize: MAX_FRAME_SIZE.video,

@@ -1,114 +1,124 @@
 /**
- * A logged-in client: its control link, its audio and video links once attached, and the room it is
- * in. `close()` is idempotent and cascades to the links; the owner learns of it through '@close'.
+ * A session's presence in one room: owned by the Room, it holds the room-scoped state (join time,
+ * the outgoing queue of each attached media link, the sender's rate caps) and forgets it all on
+ * `close()`. The session (identity, links) outlives it; the room learns of the end by '@close'.
  */
 import type { FaceEffectName } from '../common/constants';
-import { EncodeError } from '../common/errors';
 import type { FramedSocket } from '../common/FramedSocket';
+import { MEDIA_LINK_KINDS, type MediaLinkKind } from '../common/links';
 import type { LeaveReason, MemberInfo, ServerEventName, ServerEvents } from '../common/protocol';
 import { TypedEmitter } from '../common/TypedEmitter';
-import { Consumer } from './Consumer';
-import type { Room } from './Room';
+import { createOutgoingQueue, type OutgoingQueue } from './queues';
+import type { DropReason, RoomObserver } from './RoomObserver';
+import { TokenBucket } from './TokenBucket';
 
 export type MemberEvents = {
   '@close': [reason: LeaveReason];
 };
 
-export interface MemberOptions {
-  id: number;
-  userId: number;
-  username: string;
-  token: string;
-  control: FramedSocket;
-  effect: FaceEffectName;
-}
-
-export class Member extends TypedEmitter<MemberEvents> {
+/** What a member needs from its session: identity, media state, events and its media links. */
+export interface MemberSession {
   readonly id: number;
   readonly userId: number;
   readonly username: string;
-  readonly token: string;
-  readonly control: FramedSocket;
-  /** Cancels worker-pool work started for this member once it is gone. */
-  readonly abort = new AbortController();
-  audio: FramedSocket | null = null;
-  video: FramedSocket | null = null;
-  /** Outgoing relay queues of the attached media links. */
-  audioConsumer: Consumer | null = null;
-  videoConsumer: Consumer | null = null;
-  room: Room | null = null;
-  /** Database row of the current room membership (join/leave times). */
-  membershipRowId: number | null = null;
-  joinedAt = 0;
-  audioOn = true;
-  videoOn = true;
-  effect: FaceEffectName;
-  /** Holds a screen-share grant in its room: its screen-source video frames are relayed. */
-  screenSharing = false;
+  readonly audioOn: boolean;
+  readonly videoOn: boolean;
+  readonly effect: FaceEffectName;
+  readonly address: string;
+  sendEvent<K extends ServerEventName>(event: K, data: ServerEvents[K]): boolean;
+  mediaSocket(kind: MediaLinkKind): FramedSocket | null;
+}
+
+/** Bit-rate cap per media link kind: bytes per second and burst bytes. */
+export type MediaRateCaps = Readonly<
+  Record<MediaLinkKind, { bytesPerSecond: number; burstBytes: number }>
+>;
+
+export interface MemberOptions {
+  session: MemberSession;
+  observer: RoomObserver;
+  rateCaps: MediaRateCaps;
+  joinedAt: number;
+}
+
+export class Member extends TypedEmitter<MemberEvents> {
+  readonly session: MemberSession;
+  readonly joinedAt: number;
+  readonly #observer: RoomObserver;
+  readonly #queues = new Map<MediaLinkKind, OutgoingQueue>();
+  readonly #buckets = new Map<MediaLinkKind, TokenBucket>();
   #closed = false;
 
   constructor(options: MemberOptions) {
     super();
-    this.id = options.id;
-    this.userId = options.userId;
-    this.username = options.username;
-    this.token = options.token;
-    this.control = options.control;
-    this.effect = options.effect;
+    this.session = options.session;
+    this.joinedAt = options.joinedAt;
+    this.#observer = options.observer;
+    for (const kind of MEDIA_LINK_KINDS) {
+      const cap = options.rateCaps[kind];
+      this.#buckets.set(kind, new TokenBucket(cap.bytesPerSecond, cap.burstBytes));
+      this.linkChanged(kind);
+    }
   }
 
+  get id(): number {
+    return this.session.id;
+  }
+  get userId(): number {
+    return this.session.userId;
+  }
+  get username(): string {
+    return this.session.username;
+  }
   get closed(): boolean {
     return this.#closed;
   }
 
-  /** Attaches an audio or video link, replacing (and closing) an earlier one. */
-  attach(kind: 'audio' | 'video', link: FramedSocket): void {
-    const old = this[kind];
-    const consumer = new Consumer(kind, link);
-    this[kind] = link;
-    if (kind === 'audio') this.audioConsumer = consumer;
-    else this.videoConsumer = consumer;
-    if (old && old !== link) old.close('replaced by a new link');
-    link.once('close', () => {
-      if (this[kind] !== link) return;
-      this[kind] = null;
-      if (kind === 'audio') this.audioConsumer = null;
-      else this.videoConsumer = null;
-    });
+  /** The outgoing queue of this member's `kind` link, when that link is attached. */
+  queue(kind: MediaLinkKind): OutgoingQueue | undefined {
+    return this.#queues.get(kind);
   }
 
-  info(isHost: boolean): MemberInfo {
+  /** The session's `kind` link was attached, replaced or lost: a fresh queue follows it. */
+  linkChanged(kind: MediaLinkKind): void {
+    this.#queues.get(kind)?.close();
+    this.#queues.delete(kind);
+    const socket = this.session.mediaSocket(kind);
+    if (socket && !this.#closed) {
+      this.#queues.set(kind, createOutgoingQueue(kind, socket, this.#observer));
+    }
+  }
+
+  /** Charges a frame to this sender's rate cap; the reason it is refused, or null. */
+  admit(kind: MediaLinkKind, bytes: number): DropReason | null {
+    return this.#buckets.get(kind)?.take(bytes) === false ? 'rate' : null;
+  }
+
+  info(isHost: boolean, screen: boolean): MemberInfo {
+    const s = this.session;
     return {
-      memberId: this.id,
-      userId: this.userId,
-      username: this.username,
+      memberId: s.id,
+      userId: s.userId,
+      username: s.username,
       isHost,
-      audio: this.audioOn,
-      video: this.videoOn,
-      effect: this.effect,
-      screen: this.screenSharing,
+      audio: s.audioOn,
+      video: s.videoOn,
+      effect: s.effect,
+      screen,
       joinedAt: this.joinedAt,
     };
   }
 
-  /** Sends an event on the control link; one too large for a frame is dropped (returns false). */
   sendEvent<K extends ServerEventName>(event: K, data: ServerEvents[K]): boolean {
-    try {
-      return this.control.sendControl({ event, data });
-    } catch (error) {
-      if (error instanceof EncodeError) return false;
-      throw error;
-    }
+    return this.session.sendEvent(event, data);
   }
 
-  /** Ends the session: closes media links (the control link only when `closeControl`). */
-  close(reason: LeaveReason, closeControl = false): void {
+  /** Leaves the room: queues are dropped (the links stay with the session). Idempotent. */
+  close(reason: LeaveReason): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.abort.abort();
-    this.audio?.close(`member closed: ${reason}`);
-    this.video?.close(`member closed: ${reason}`);
-    if (closeControl) this.control.close(`member closed: ${reason}`);
+    for (const q of this.#queues.values()) q.close();
+    this.#queues.clear();
     this.safeEmit('@close', reason);
   }
 }

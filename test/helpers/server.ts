@@ -86,10 +86,13 @@ export function waitFor<T extends unknown[]>(
   });
 }
 
-/** Collects events of one name into an array (to assert that something did NOT arrive). */
-export function collect<T>(target: object, event: string): T[] {
+/**
+ * Collects events of one name into an array (to assert that something did NOT arrive); with `arg`,
+ * the event's argument at that position instead of the first.
+ */
+export function collect<T>(target: object, event: string, arg = 0): T[] {
   const seen: T[] = [];
-  (target as EventEmitter).on(event, (arg: T) => seen.push(arg));
+  (target as EventEmitter).on(event, (...args: unknown[]) => seen.push(args[arg] as T));
   return seen;
 }
 

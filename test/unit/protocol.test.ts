@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { FrameType, MAX_FRAME_SIZE, MediaFlag, MediaKind } from '../../common/constants';
 import { rest, state, uint32, uint64, uint8 } from '../../common/codec';
-import { DecodeError, ErrorCode, MeetingError, isErrorCode } from '../../common/errors';
+import { DecodeError, EncodeError, ErrorCode, MeetingError, isErrorCode } from '../../common/errors';
 import { FrameDecoder, encodeFrame, framePayload, frameType } from '../../common/framing';
 import { decodeMediaFrame, encodeMediaFrame, mediaKindOf, stampSender } from '../../common/media';
 import {
@@ -81,7 +81,7 @@ describe('framing', () => {
   it('enforces the limit on send', () => {
     assert.throws(
       () => encodeFrame(FrameType.CONTROL, Buffer.alloc(100), 100),
-      (e: unknown) => e instanceof DecodeError && e.code === ErrorCode.FRAME_TOO_LARGE,
+      (e: unknown) => e instanceof EncodeError && e.code === ErrorCode.FRAME_TOO_LARGE,
     );
     assert.equal(encodeFrame(FrameType.CONTROL, Buffer.alloc(99), 100).length, 104);
   });

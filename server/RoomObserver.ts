@@ -1,0 +1,43 @@
+/**
+ * What happens in a room, as typed events, for whoever watches without taking part: the relay
+ * bench, the tests, and later metrics and recording. Nothing here changes what the room does; a
+ * throwing listener is caught (safeEmit). Per-frame events cost nothing while nobody listens.
+ */
+import type { LeaveReason } from '../common/protocol';
+import type { MediaLinkKind } from '../common/links';
+import { TypedEmitter } from '../common/TypedEmitter';
+
+/** Why a media frame was not relayed (to anyone, or to one receiver for 'queue-full'). */
+export type DropReason =
+  /** Too short for a media header. */
+  | 'malformed'
+  /** A media kind that does not belong on the link it arrived on. */
+  | 'wrong-kind'
+  /** A source the sender holds no grant for (the screen without a share grant, unknown sources). */
+  | 'not-granted'
+  /** Over the sender's bit-rate cap for this kind. */
+  | 'rate'
+  /** The sender's audio is muted by the server. */
+  | 'muted'
+  /** One receiver did not keep up. */
+  | 'queue-full';
+
+export type RoomObserverEvents = {
+  /** A member entered the room. */
+  memberJoined: [memberId: number, username: string];
+  /** A member left the room. */
+  memberLeft: [memberId: number, reason: LeaveReason];
+  /** A frame from `senderId` was accepted for relaying (once per frame, before the fan-out). */
+  frameIn: [kind: MediaLinkKind, senderId: number, frame: Buffer];
+  /** A frame went out on one receiver's socket `ns` nanoseconds after the relay accepted it. */
+  written: [kind: MediaLinkKind, ns: number];
+  /** A frame was not relayed. */
+  dropped: [kind: MediaLinkKind, reason: DropReason, senderId: number];
+};
+
+export class RoomObserver extends TypedEmitter<RoomObserverEvents> {
+  /** True while someone times writes: only then does the relay stamp frames on arrival. */
+  get timing(): boolean {
+    return this.listenerCount('written') > 0;
+  }
+}

@@ -1,0 +1,118 @@
+/** Accounts and sessions: heartbeat, register, login, logout, and attaching media links. */
+import { PASSWORD_MIN_LENGTH, USERNAME_PATTERN } from '../../common/constants';
+import { nowMs } from '../../common/clock';
+import { ErrorCode, MeetingError } from '../../common/errors';
+import { excerpt, type LoginResult } from '../../common/protocol';
+import { DuplicateError } from '../../db';
+import type { Connection } from '../Connection';
+import type { SessionUser } from '../SessionRegistry';
+import type { HandlerTable, ServerContext } from './context';
+import { requireNoSession, requireSession } from './guards';
+
+function startSession(connection: Connection, user: SessionUser, ctx: ServerContext): LoginResult {
+  const session = ctx.sessions.start(connection, user);
+  ctx.access.record('login', {
+    userId: user.id,
+    username: user.username,
+    address: connection.address,
+  });
+  ctx.writes.track(ctx.db.users.touchLogin(user.id, Date.now()));
+  return {
+    userId: user.id,
+    username: user.username,
+    memberId: session.id,
+    token: session.token,
+    serverTime: Date.now(),
+    effect: session.effect,
+  };
+}
+
+export const accountHandlers: HandlerTable<'ping' | 'register' | 'login' | 'logout' | 'attach'> = {
+  ping: (_connection, data) => ({
+    serverTime: nowMs(),
+    ...(data.clientTime !== undefined ? { clientTime: data.clientTime } : {}),
+  }),
+
+  register: async (connection, { username, password }, ctx) => {
+    requireNoSession(connection, ctx);
+    if (!USERNAME_PATTERN.test(username)) {
+      throw new MeetingError(
+        ErrorCode.INVALID_USERNAME,
+        'usernames are 3-32 letters, digits, dot, dash or underscore',
+      );
+    }
+    if (password.length < PASSWORD_MIN_LENGTH) {
+      throw new MeetingError(
+        ErrorCode.WEAK_PASSWORD,
+        `passwords need at least ${PASSWORD_MIN_LENGTH} characters`,
+      );
+    }
+    const passwordHash = await ctx.pool.hashPassword(password);
+    let user;
+    try {
+      user = await ctx.db.users.create({ username, passwordHash, createdAt: Date.now() });
+    } catch (error) {
+      if (error instanceof DuplicateError)
+        throw new MeetingError(ErrorCode.USERNAME_TAKEN, `username '${username}' is taken`);
+      throw error;
+    }
+    ctx.access.record('register', {
+      userId: user.id,
+      username,
+      address: connection.address,
+    });
+    // The link may have logged in, or gone, while the hash was computed.
+    requireNoSession(connection, ctx);
+    if (connection.closed) throw new MeetingError(ErrorCode.CONNECTION_CLOSED, 'link closed');
+    return startSession(connection, user, ctx);
+  },
+
+  login: async (connection, { username, password }, ctx) => {
+    requireNoSession(connection, ctx);
+    const key = `${username}\u0000${connection.ip}`;
+    if (ctx.limiters.loginFailures.blocked(key)) {
+      throw new MeetingError(
+        ErrorCode.RATE_LIMITED,
+        'too many failed logins; wait a minute and try again',
+      );
+    }
+    const user = await ctx.db.users.findByUsername(username);
+    // Unknown users cost a verification too and get the same answer as a wrong password.
+    const ok = await ctx.pool.verifyPassword(password, user?.passwordHash ?? null);
+    if (!user || !ok) {
+      ctx.limiters.loginFailures.fail(key);
+      ctx.access.record('login_failed', {
+        userId: user?.id ?? null,
+        username: excerpt(username, 32),
+        address: connection.address,
+      });
+      throw new MeetingError(ErrorCode.BAD_CREDENTIALS, 'wrong username or password');
+    }
+    ctx.limiters.loginFailures.reset(key);
+    requireNoSession(connection, ctx);
+    if (connection.closed) throw new MeetingError(ErrorCode.CONNECTION_CLOSED, 'link closed');
+    return startSession(connection, user, ctx);
+  },
+
+  logout: (connection, _data, ctx) => {
+    requireSession(connection, ctx).close('left');
+    connection.unauthenticated();
+    return {};
+  },
+
+  attach: (connection, { token, link: kind }, ctx) => {
+    if (ctx.sessions.byControl(connection))
+      throw new MeetingError(
+        ErrorCode.UNEXPECTED_FRAME,
+        'a control link cannot become a media link',
+      );
+    const session = ctx.sessions.byToken(token);
+    if (!session) {
+      // Refused: the link closes right after the error reply.
+      setImmediate(() => connection.close('bad token'));
+      throw new MeetingError(ErrorCode.BAD_TOKEN, 'unknown or expired session token');
+    }
+    session.attach(kind, connection);
+    return { memberId: session.id, link: kind };
+  },
+};

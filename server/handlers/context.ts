@@ -1,0 +1,48 @@
+/**
+ * What every request handler gets: the connection the request came on, its validated parameters,
+ * and the server's parts. Handlers are grouped by concern (account, meeting, chat, media) and
+ * combined into one table in `dispatch.ts`.
+ */
+import type { RequestParams, RequestResults, RequestType } from '../../common/protocol';
+import type { Database } from '../../db';
+import type { AccessLog } from '../AccessLog';
+import type { AuthPool } from '../AuthPool';
+import type { AfterReply, Connection } from '../Connection';
+import type { Logger } from '../logger';
+import type { RateLimiter } from '../RateLimiter';
+import type { Rooms } from '../Rooms';
+import type { SessionRegistry } from '../SessionRegistry';
+import type { Writes } from '../Writes';
+
+export interface ServerContext {
+  readonly db: Database;
+  readonly pool: AuthPool;
+  readonly sessions: SessionRegistry;
+  readonly rooms: Rooms;
+  readonly access: AccessLog;
+  readonly writes: Writes;
+  readonly logger: Logger;
+  readonly limiters: Limiters;
+}
+
+/** Rate limits of the requests that cost the server (or an account's owner) the most. */
+export interface Limiters {
+  /** Failed logins per username and address. */
+  readonly loginFailures: RateLimiter;
+}
+
+/** A result whose side effects wait for the reply's fate (sent: announce; failed: roll back). */
+export class AfterSent<T> {
+  constructor(
+    readonly result: T,
+    readonly after: AfterReply,
+  ) {}
+}
+
+export type Handler<K extends RequestType> = (
+  connection: Connection,
+  params: RequestParams<K>,
+  ctx: ServerContext,
+) => Promise<RequestResults[K] | AfterSent<RequestResults[K]>> | RequestResults[K];
+
+export type HandlerTable<K extends RequestType = RequestType> = { [P in K]: Handler<P> };

@@ -32,7 +32,7 @@ export const PASSWORD_MIN_LENGTH = 6;
 export const PASSWORD_MAX_LENGTH = 128;
 export const MEETING_NAME_MAX_LENGTH = 100;
 export const CHAT_MAX_LENGTH = 4000;
-/** Messages a joining member receives from the meeting's history. */
+/** Messages in one page of chat history at most (pages are bounded in bytes too). */
 export const CHAT_HISTORY_ON_JOIN = 100;
 /** Characters of client input an error message may quote (names, keys, ids). */
 export const ERROR_EXCERPT_MAX = 40;
@@ -160,3 +160,29 @@ export const LINK_STALL_MS = 3_000;
 
 // ---- logs ------------------------------------------------------------------------------------
 export const ACCESS_LOG_FILE = 'access.log';
+
+// ---- server: abuse limits ------------------------------------------------------------------------
+/** Connections open at once from one IP address (a client uses three), and in total. */
+export const CONNECTIONS_PER_ADDRESS = 64;
+export const CONNECTIONS_TOTAL = 10_000;
+/** Registrations per IP address: a burst, then this many per minute. */
+export const REGISTER_RATE = { perMinute: 30, burst: 30 } as const;
+/** Login attempts per IP address (any username, known or not), counted before the hash. */
+export const LOGIN_RATE = { perMinute: 60, burst: 30 } as const;
+/** Registrations hashing at once, server-wide: the rest of the worker pool stays for logins. */
+export const REGISTRATIONS_IN_FLIGHT = 8;
+/** Meeting joins per account and per IP address (a wrong meeting password counts too). */
+export const JOIN_RATE = { perMinute: 30, burst: 10 } as const;
+/** Chat messages per member. */
+export const CHAT_RATE = { perMinute: 300, burst: 20 } as const;
+/** Chat history is sent in pages of at most this many bytes of JSON (the join reply holds one). */
+export const CHAT_HISTORY_PAGE_BYTES = 16 * 1024;
+/** Members one meeting holds at most (so that the member list fits in one join reply). */
+export const MEETING_MAX_MEMBERS = 200;
+/**
+ * Meeting ids: MEETING_ID_GROUPS groups of MEETING_ID_GROUP_LENGTH characters of Crockford's
+ * base32 (no i, l, o, u), e.g. `k3tq-8zrm-c1x5`: 2^60 possibilities, easy to read aloud or paste.
+ */
+export const MEETING_ID_ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
+export const MEETING_ID_GROUPS = 3;
+export const MEETING_ID_GROUP_LENGTH = 4;

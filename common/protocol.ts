@@ -49,6 +49,10 @@ export const RequestSchemas = {
     to: z.string().max(64).optional(),
   }),
   recentMeetings: empty,
+  /** The page of the meeting's chat history before message id `before` (newest page without). */
+  chatHistory: z.strictObject({
+    before: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+  }),
   setMediaState: z.strictObject({ audio: z.boolean(), video: z.boolean() }),
   /** Chooses the face effect applied to this member's camera (remembered for the account). */
   setEffect: z.strictObject({ effect: z.enum(FACE_EFFECTS) }),
@@ -112,11 +116,20 @@ export interface LoginResult {
   effect: FaceEffectName;
 }
 
+export interface ChatHistoryPage {
+  /** Oldest first; at most CHAT_HISTORY_PAGE_BYTES of JSON. */
+  messages: ChatMessage[];
+  /** Older messages exist: ask again with `before` = the first message's id. */
+  more: boolean;
+}
+
 export interface JoinResult {
   meeting: MeetingInfo;
   you: number;
   members: MemberInfo[];
+  /** The newest page of the chat history (older pages: `chatHistory`). */
   history: ChatMessage[];
+  historyMore: boolean;
   options: RoomOptions;
 }
 
@@ -131,6 +144,7 @@ export interface RequestResults {
   leaveMeeting: Record<string, never>;
   chat: ChatMessage;
   recentMeetings: { meetings: Array<MeetingInfo & { lastJoinedAt: number }> };
+  chatHistory: ChatHistoryPage;
   setMediaState: Record<string, never>;
   setEffect: Record<string, never>;
   startScreenShare: Record<string, never>;

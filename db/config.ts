@@ -94,6 +94,9 @@ function sqliteConfig(file: string): ResolvedDatabaseConfig {
             conn.pragma('foreign_keys = ON');
             // WAL lets readers (e.g. a CLI) work while the server writes.
             if (!inMemory) conn.pragma('journal_mode = WAL');
+            // Every commit reaches the disk before it returns: chat is acknowledged only once
+            // stored, and in WAL mode NORMAL could lose the last commits on a power cut.
+            conn.pragma('synchronous = FULL');
             done(null, conn);
           } catch (err) {
             done(err as Error, conn);

@@ -346,6 +346,14 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
         code: ErrorCode.HEARTBEAT_TIMEOUT,
         message: 'no heartbeat from the client',
       });
+    if (!heartbeat) {
+      this.#send({
+        event: 'protocolError',
+        data: { code: ErrorCode.LOGIN_TIMEOUT, message: 'log in or attach within seconds of connecting' },
+      });
+      this.close(reason);
+      return;
+    }
     this.destroy(reason);
   }
 

@@ -1,6 +1,13 @@
 /** Every limit the server enforces, with defaults from common/constants; tests may tighten them. */
 import {
   AUTH_TIMEOUT_MS,
+  CHAT_RATE,
+  CONNECTIONS_PER_ADDRESS,
+  CONNECTIONS_TOTAL,
+  JOIN_RATE,
+  LOGIN_RATE,
+  REGISTER_RATE,
+  REGISTRATIONS_IN_FLIGHT,
   HEARTBEAT_TIMEOUT_MS,
   LINK_OUTPUT_MAX_BYTES,
   LINK_OUTPUT_PAUSE_BYTES,
@@ -10,9 +17,18 @@ import {
 } from '../common/constants';
 import type { ConnectionLimits } from './Connection';
 import type { MediaRateCaps } from './Member';
+import type { Rate } from './Throttle';
 
 export interface ServerLimits extends ConnectionLimits {
+  /** Bit-rate caps per sender and media link. */
   rateCaps: MediaRateCaps;
+  connectionsPerAddress: number;
+  connectionsTotal: number;
+  registerRate: Rate;
+  loginRate: Rate;
+  registrationsInFlight: number;
+  joinRate: Rate;
+  chatRate: Rate;
 }
 
 export const DEFAULT_LIMITS: Readonly<ServerLimits> = {
@@ -23,4 +39,20 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = {
   outputMaxBytes: LINK_OUTPUT_MAX_BYTES,
   stallMs: LINK_STALL_MS,
   rateCaps: MEDIA_RATE_CAPS,
+  connectionsPerAddress: CONNECTIONS_PER_ADDRESS,
+  connectionsTotal: CONNECTIONS_TOTAL,
+  registerRate: REGISTER_RATE,
+  loginRate: LOGIN_RATE,
+  registrationsInFlight: REGISTRATIONS_IN_FLIGHT,
+  joinRate: JOIN_RATE,
+  chatRate: CHAT_RATE,
+};
+
+/** Limits that let a benchmark's hundreds of bots on one address in: nothing but the protocol's. */
+export const BENCH_LIMITS: Partial<ServerLimits> = {
+  connectionsPerAddress: Number.MAX_SAFE_INTEGER,
+  registerRate: { perMinute: 1e9, burst: 1e9 },
+  loginRate: { perMinute: 1e9, burst: 1e9 },
+  registrationsInFlight: Number.MAX_SAFE_INTEGER,
+  joinRate: { perMinute: 1e9, burst: 1e9 },
 };

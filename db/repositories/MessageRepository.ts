@@ -85,11 +85,18 @@ export class MessageRepository {
 
   /**
    * The newest `limit` messages of the meeting that `userId` may see, oldest first: room-wide ones
-   * plus those the user sent, received privately, or is mentioned in.
+   * plus those the user sent, received privately, or is mentioned in. With `before`, only messages
+   * older than that message id (the next page back).
    */
-  async historyFor(meetingId: string, userId: number, limit: number): Promise<StoredMessage[]> {
+  async historyFor(
+    meetingId: string,
+    userId: number,
+    limit: number,
+    before?: number,
+  ): Promise<StoredMessage[]> {
     checkInteger(userId, 'userId');
     checkInteger(limit, 'limit');
+    if (before !== undefined) checkInteger(before, 'before');
     if (limit === 0) return [];
     // `mentions` is a JSON array like [3,14,15]; these patterns match the id as a whole element.
     const id = String(userId);
@@ -104,6 +111,9 @@ export class MessageRepository {
           .orWhere('mentions', 'like', `[${id},%`)
           .orWhere('mentions', 'like', `%,${id},%`)
           .orWhere('mentions', 'like', `%,${id}]`);
+      })
+      .modify((q) => {
+        if (before !== undefined) q.andWhere('id', '<', before);
       })
       .orderBy('id', 'desc')
       .limit(limit)) as MessageRow[];

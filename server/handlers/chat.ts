@@ -1,6 +1,7 @@
 /** Chat: room messages, private messages and @mentions, acknowledged only once stored. */
 import { ErrorCode, MeetingError } from '../../common/errors';
-import type { ChatMessage } from '../../common/protocol';
+import { CHAT_HISTORY_PAGE_BYTES, CHAT_HISTORY_ON_JOIN as CHAT_HISTORY_PAGE_MESSAGES } from '../../common/constants';
+import type { ChatHistoryPage, ChatMessage } from '../../common/protocol';
 import type { StoredMessage } from '../../db';
 import type { Member } from '../Member';
 import type { HandlerTable, ServerContext } from './context';
@@ -35,9 +36,49 @@ export async function toChatMessages(
   }));
 }
 
-export const chatHandlers: HandlerTable<'chat'> = {
+/**
+ * One page of the meeting's chat history that `userId` may see, before message id `before` (the
+ * newest page without), oldest first and at most `budget` bytes of JSON. A page holds at least one
+ * message when `atLeastOne`, whatever its size (one message is always well under a frame).
+ */
+export async function historyPage(
+  meetingId: string,
+  userId: number,
+  before: number | undefined,
+  budget: number,
+  atLeastOne: boolean,
+  ctx: ServerContext,
+): Promise<ChatHistoryPage> {
+  const stored = await ctx.db.messages.historyFor(
+    meetingId,
+    userId,
+    CHAT_HISTORY_PAGE_MESSAGES + 1,
+    before,
+  );
+  let more = stored.length > CHAT_HISTORY_PAGE_MESSAGES;
+  if (more) stored.shift();
+  const messages = await toChatMessages(stored, ctx);
+  let start = messages.length;
+  for (let bytes = 0; start > 0; start--) {
+    const size = Buffer.byteLength(JSON.stringify(messages[start - 1])) + 1;
+    if (bytes + size > budget && !(atLeastOne && start === messages.length)) break;
+    bytes += size;
+  }
+  if (start > 0) more = true;
+  return { messages: messages.slice(start), more };
+}
+
+export const chatHandlers: HandlerTable<'chat' | 'chatHistory'> = {
+  chatHistory: async (connection, { before }, ctx) => {
+    const session = requireSession(connection, ctx);
+    const { room } = requireRoom(session);
+    return historyPage(room.id, session.userId, before, CHAT_HISTORY_PAGE_BYTES, true, ctx);
+  },
+
   chat: async (connection, { text, to }, ctx) => {
     const { room, member } = requireRoom(requireSession(connection, ctx));
+    if (!ctx.limiters.chat.take(String(member.id)))
+      throw new MeetingError(ErrorCode.RATE_LIMITED, 'too many messages; slow down');
     let recipient: Member | undefined;
     let mentioned: Member[] = [];
     if (to !== undefined) {

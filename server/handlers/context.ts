@@ -12,6 +12,7 @@ import type { Logger } from '../logger';
 import type { RateLimiter } from '../RateLimiter';
 import type { Rooms } from '../Rooms';
 import type { SessionRegistry } from '../SessionRegistry';
+import type { Throttle } from '../Throttle';
 import type { Writes } from '../Writes';
 
 export interface ServerContext {
@@ -29,6 +30,15 @@ export interface ServerContext {
 export interface Limiters {
   /** Failed logins per username and address. */
   readonly loginFailures: RateLimiter;
+  /** Login attempts per address, counted before the hash. */
+  readonly loginPerAddress: Throttle;
+  readonly registerPerAddress: Throttle;
+  /** Registrations hashing now, server-wide (the rest of the worker pool stays for logins). */
+  readonly registrations: { inFlight: number; readonly max: number };
+  readonly joinPerAccount: Throttle;
+  readonly joinPerAddress: Throttle;
+  /** Chat messages per member. */
+  readonly chat: Throttle;
 }
 
 /** A result whose side effects wait for the reply's fate (sent: announce; failed: roll back). */

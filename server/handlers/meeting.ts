@@ -1,12 +1,19 @@
 /** Meetings: create, join, leave, recent meetings, and the host's room options. */
-import { randomInt } from 'node:crypto';
-import { CHAT_HISTORY_ON_JOIN } from '../../common/constants';
+import {
+  CHAT_HISTORY_PAGE_BYTES,
+  MAX_FRAME_SIZE,
+  MEETING_MAX_MEMBERS,
+} from '../../common/constants';
 import { ErrorCode, MeetingError } from '../../common/errors';
 import type { JoinResult } from '../../common/protocol';
 import { DuplicateError, type Meeting } from '../../db';
+import { newMeetingId, normalizeMeetingId } from '../meetingIds';
 import { toMeetingInfo } from '../Rooms';
 import type { Session } from '../Session';
-import { toChatMessages } from './chat';
+import { historyPage } from './chat';
+
+/** Bytes of a join reply kept for everything but the members and the history (ids, one member more). */
+const JOIN_REPLY_RESERVE = 2048;
 import { AfterSent, type HandlerTable, type ServerContext } from './context';
 import { requireHost, requireNoRoom, requireRoom, requireSession } from './guards';
 
@@ -20,8 +27,14 @@ async function enter(
   ctx: ServerContext,
 ): Promise<AfterSent<JoinResult>> {
   const room = await ctx.rooms.open(meeting);
-  const stored = await ctx.db.messages.historyFor(meeting.id, session.userId, CHAT_HISTORY_ON_JOIN);
-  const history = await toChatMessages(stored, ctx);
+  if (room.size >= MEETING_MAX_MEMBERS)
+    throw new MeetingError(ErrorCode.MEETING_FULL, `the meeting has ${room.size} members, the most it can hold`);
+  // The history page fills what the rest of the reply leaves of one control frame.
+  const budget = Math.min(
+    CHAT_HISTORY_PAGE_BYTES,
+    MAX_FRAME_SIZE.control - JOIN_REPLY_RESERVE - Buffer.byteLength(JSON.stringify(room.memberInfos())),
+  );
+  const page = await historyPage(meeting.id, session.userId, undefined, budget, false, ctx);
   if (session.closed) throw new MeetingError(ErrorCode.NOT_LOGGED_IN, 'session ended');
   requireNoRoom(session);
   if (room.closed) throw new MeetingError(ErrorCode.INTERNAL, 'the meeting closed meanwhile');
@@ -30,7 +43,8 @@ async function enter(
     meeting: room.meeting,
     you: member.id,
     members: room.memberInfos(),
-    history,
+    history: page.messages,
+    historyMore: page.more,
     options: { ...room.options },
   };
   return new AfterSent(result, {
@@ -53,7 +67,7 @@ export const meetingHandlers: HandlerTable<
       ? await ctx.pool.hashPassword(password, session.abort.signal)
       : null;
     for (let attempt = 0; ; attempt++) {
-      const id = [0, 0, 0].map(() => String(randomInt(100, 1000))).join('-');
+      const id = newMeetingId();
       try {
         const meeting = await ctx.db.meetings.create({
           id,
@@ -73,16 +87,25 @@ export const meetingHandlers: HandlerTable<
   joinMeeting: async (connection, { meetingId, password }, ctx) => {
     const session = requireSession(connection, ctx);
     requireNoRoom(session);
-    const id = meetingId.replace(/\s+/g, '');
-    const meeting = await ctx.db.meetings.findById(id);
-    if (!meeting) throw new MeetingError(ErrorCode.MEETING_NOT_FOUND, `no meeting with id '${id}'`);
-    if (meeting.passwordHash !== null) {
-      const ok =
-        password !== undefined &&
-        (await ctx.pool.verifyPassword(password, meeting.passwordHash, session.abort.signal));
-      if (!ok)
-        throw new MeetingError(ErrorCode.MEETING_PASSWORD, 'wrong or missing meeting password');
-    }
+    if (
+      !ctx.limiters.joinPerAccount.take(String(session.userId)) ||
+      !ctx.limiters.joinPerAddress.take(connection.ip)
+    )
+      throw new MeetingError(ErrorCode.RATE_LIMITED, 'too many attempts to join; wait a minute');
+    const meeting = await ctx.db.meetings.findById(normalizeMeetingId(meetingId));
+    // "No such meeting" and "wrong password" get one answer in the same time: an unknown id costs
+    // a password verification too, so neither ids nor passwords can be probed.
+    const hash = meeting ? meeting.passwordHash : null;
+    const ok =
+      (meeting !== undefined && hash === null) ||
+      (password !== undefined &&
+        (await ctx.pool.verifyPassword(password, hash, session.abort.signal)) &&
+        meeting !== undefined);
+    if (!meeting || !ok)
+      throw new MeetingError(
+        ErrorCode.MEETING_PASSWORD,
+        'no meeting with that id, or a wrong or missing meeting password',
+      );
     return enter(session, meeting, ctx);
   },
 

@@ -112,7 +112,8 @@ for (const kind of TEST_DATABASE_KINDS) {
       const b = await user('guest1');
       const c = await user('guest2');
       const created = await a.createMeeting('Planning');
-      assert.match(created.meeting.id, /^\d{3}-\d{3}-\d{3}$/);
+      // Three groups of four base32 characters: 2^60 ids, not guessable.
+      assert.match(created.meeting.id, /^[0-9a-hjkmnp-tv-z]{4}-[0-9a-hjkmnp-tv-z]{4}-[0-9a-hjkmnp-tv-z]{4}$/);
       assert.equal(created.members.length, 1);
       assert.equal(created.members[0]!.isHost, true);
       const aSeesB = waitFor(
@@ -167,7 +168,9 @@ for (const kind of TEST_DATABASE_KINDS) {
       assert.equal(meeting.hasPassword, true);
       await rejectsWith(b.joinMeeting(meeting.id), ErrorCode.MEETING_PASSWORD);
       await rejectsWith(b.joinMeeting(meeting.id, 'wrong'), ErrorCode.MEETING_PASSWORD);
-      await rejectsWith(b.joinMeeting('000-000-000'), ErrorCode.MEETING_NOT_FOUND);
+      // An unknown id gets the same answer as a wrong password.
+      await rejectsWith(b.joinMeeting('0000-0000-0000'), ErrorCode.MEETING_PASSWORD);
+      await rejectsWith(b.joinMeeting('0000-0000-0000', 'wrong'), ErrorCode.MEETING_PASSWORD);
       await b.joinMeeting(meeting.id, 'letmein');
       await rejectsWith(b.joinMeeting(meeting.id, 'letmein'), ErrorCode.ALREADY_IN_MEETING);
     });

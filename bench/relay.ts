@@ -33,6 +33,7 @@ import { MeetingClient } from '../client/MeetingClient';
 import { MEDIA_LINK_KINDS } from '../common/links';
 import type { OutgoingQueue } from '../server/queues';
 import { MeetingServer } from '../server/MeetingServer';
+import { BENCH_LIMITS } from '../server/limits';
 import { createLogger } from '../server/logger';
 
 // ---- load model ------------------------------------------------------------------------------
@@ -256,7 +257,7 @@ function exitWithParent(): void {
 async function runServer(): Promise<void> {
   exitWithParent();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-relay-'));
-  const server = new MeetingServer({ dataDir, logger: createLogger('silent') });
+  const server = new MeetingServer({ dataDir, logger: createLogger('silent'), limits: BENCH_LIMITS });
   const latency: Kinds<Histogram> = { audio: new Histogram(), video: new Histogram() };
   let uplink = new Histogram();
   const counts = { framesIn: 0, written: 0, dropped: { audio: 0, video: 0 } };

@@ -152,11 +152,14 @@ export const MEDIA_RATE_CAPS = {
 export const AUTH_TIMEOUT_MS = 10_000;
 /** Requests queued or running on one link before the server stops reading it. */
 export const LINK_REQUESTS_IN_FLIGHT = 16;
-/** Unread output (bytes) on a control link above which the server stops reading its requests. */
+/**
+ * Unread output (bytes, beyond what the kernel holds) on a link above which the server stops
+ * reading its requests; a link that stays above it for LINK_STALL_MS is closed.
+ */
 export const LINK_OUTPUT_PAUSE_BYTES = 256 * 1024;
-/** Unread output (bytes) that, held for LINK_STALL_MS, closes a control link. */
-export const LINK_OUTPUT_MAX_BYTES = 1024 * 1024;
 export const LINK_STALL_MS = 3_000;
+/** Unread output (bytes) that closes a link at once. */
+export const LINK_OUTPUT_MAX_BYTES = 1024 * 1024;
 
 // ---- logs ------------------------------------------------------------------------------------
 export const ACCESS_LOG_FILE = 'access.log';

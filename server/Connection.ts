@@ -46,8 +46,9 @@ export interface ConnectionLimits {
   requestsInFlight: number;
   /** Unread output (bytes) above which reading pauses. */
   outputPauseBytes: number;
-  /** Unread output (bytes) that, held for `stallMs`, closes the link. */
+  /** Unread output (bytes) that closes the link at once. */
   outputMaxBytes: number;
+  /** A link whose unread output stays over `outputPauseBytes` this long is closed. */
   stallMs: number;
 }
 
@@ -322,19 +323,25 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
       else this.framed.socket.resume();
     }
     if (queued > this.#limits.outputMaxBytes) {
+      // Far over: events keep coming for a client that does not read them.
+      this.#notReading(queued);
+    } else if (queued > this.#limits.outputPauseBytes) {
+      // Over the pause mark: a client that does not catch up within stallMs is closed.
       this.#stallTimer ??= setTimeout(() => {
-        if (this.framed.queuedBytes > this.#limits.outputMaxBytes) {
-          this.#logger.warn(
-            { address: this.address, queued: this.framed.queuedBytes },
-            'closing link: the client does not read',
-          );
-          this.destroy('client does not read');
-        } else this.#stallTimer = null;
+        this.#stallTimer = null;
+        if (this.framed.queuedBytes > this.#limits.outputPauseBytes)
+          this.#notReading(this.framed.queuedBytes);
+        else this.#checkOutput();
       }, this.#limits.stallMs);
     } else if (this.#stallTimer) {
       clearTimeout(this.#stallTimer);
       this.#stallTimer = null;
     }
+  }
+
+  #notReading(queued: number): void {
+    this.#logger.warn({ address: this.address, queued }, 'closing link: the client does not read');
+    this.destroy('client does not read');
   }
 
   #timedOut(reason: string): void {

@@ -96,8 +96,9 @@ class RelayWindow implements RelaySink {
     this.latencyNs[kind].record(ns);
   }
 
-  dropped(kind: MediaLinkKind): void {
-    this.drops[kind]++;
+  /** Counts frames a receiver's queue dropped (as Consumer.dropped did); refusals are not drops. */
+  dropped(kind: MediaLinkKind, reason: string): void {
+    if (reason === 'queue-full') this.drops[kind]++;
   }
 }
 

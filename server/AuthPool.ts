@@ -62,6 +62,8 @@ export class AuthPool {
       if (error instanceof Error && /queue is at limit/i.test(error.message)) {
         throw new MeetingError(ErrorCode.SERVER_BUSY, 'server busy, try again shortly');
       }
+      // Cancelled because the client left: nobody waits for the answer.
+      if (signal?.aborted) throw new MeetingError(ErrorCode.CONNECTION_CLOSED, 'client left');
       throw error;
     }
   }

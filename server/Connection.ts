@@ -79,6 +79,8 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
   readonly framed: FramedSocket;
   /** The peer's IP address (without the port), for limits keyed by address. */
   readonly ip: string;
+  /** Cancels worker-pool work started for this link once it is gone. */
+  readonly abort = new AbortController();
   readonly #dispatch: Dispatcher;
   readonly #limits: ConnectionLimits;
   readonly #logger: Logger;
@@ -356,7 +358,10 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     if (!heartbeat) {
       this.#send({
         event: 'protocolError',
-        data: { code: ErrorCode.LOGIN_TIMEOUT, message: 'log in or attach within seconds of connecting' },
+        data: {
+          code: ErrorCode.LOGIN_TIMEOUT,
+          message: 'log in or attach within seconds of connecting',
+        },
       });
       this.close(reason);
       return;
@@ -367,6 +372,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
   #onClose(reason: string): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.abort.abort();
     for (const t of [this.#heartbeat, this.#authTimer, this.#stallTimer]) if (t) clearTimeout(t);
     this.#queue.length = 0;
     this.safeEmit('@close', reason);

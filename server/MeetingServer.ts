@@ -197,7 +197,10 @@ export class MeetingServer {
       const left = (this.#perAddress.get(ip) ?? 1) - 1;
       if (left > 0) this.#perAddress.set(ip, left);
       else this.#perAddress.delete(ip);
-      this.logger.debug({ address: connection.address, kind: connection.kind, reason }, 'link closed');
+      this.logger.debug(
+        { address: connection.address, kind: connection.kind, reason },
+        'link closed',
+      );
     });
   }
 }

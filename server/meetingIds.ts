@@ -22,7 +22,8 @@ function group(chars: string): string {
 /** A new random meeting id. */
 export function newMeetingId(): string {
   let chars = '';
-  for (let i = 0; i < LENGTH; i++) chars += MEETING_ID_ALPHABET[randomInt(MEETING_ID_ALPHABET.length)];
+  for (let i = 0; i < LENGTH; i++)
+    chars += MEETING_ID_ALPHABET[randomInt(MEETING_ID_ALPHABET.length)];
   return group(chars);
 }
 

@@ -47,7 +47,20 @@ export const accountHandlers: HandlerTable<'ping' | 'register' | 'login' | 'logo
         `passwords need at least ${PASSWORD_MIN_LENGTH} characters`,
       );
     }
-    const passwordHash = await ctx.pool.hashPassword(password);
+    if (!ctx.limiters.registerPerAddress.take(connection.ip))
+      throw new MeetingError(ErrorCode.RATE_LIMITED, 'too many registrations from this address');
+    const slots = ctx.limiters.registrations;
+    if (slots.inFlight >= slots.max)
+      throw new MeetingError(ErrorCode.SERVER_BUSY, 'too many registrations at once; try again');
+    slots.inFlight++;
+    let passwordHash: string;
+    try {
+      passwordHash = await ctx.pool.hashPassword(password, connection.abort.signal);
+    } finally {
+      slots.inFlight--;
+    }
+    // A client that left while its password was hashed gets no account and no session.
+    if (connection.closed) throw new MeetingError(ErrorCode.CONNECTION_CLOSED, 'link closed');
     let user;
     try {
       user = await ctx.db.users.create({ username, passwordHash, createdAt: Date.now() });
@@ -70,17 +83,26 @@ export const accountHandlers: HandlerTable<'ping' | 'register' | 'login' | 'logo
   login: async (connection, { username, password }, ctx) => {
     requireNoSession(connection, ctx);
     const key = `${username}\u0000${connection.ip}`;
-    if (ctx.limiters.loginFailures.blocked(key)) {
+    if (
+      ctx.limiters.loginFailures.blocked(key) ||
+      !ctx.limiters.loginPerAddress.take(connection.ip)
+    ) {
       throw new MeetingError(
         ErrorCode.RATE_LIMITED,
-        'too many failed logins; wait a minute and try again',
+        'too many login attempts; wait a minute and try again',
       );
     }
+    // Counted as a failure before the hash, so parallel guesses cannot all get through; forgiven
+    // on success.
+    ctx.limiters.loginFailures.fail(key);
     const user = await ctx.db.users.findByUsername(username);
     // Unknown users cost a verification too and get the same answer as a wrong password.
-    const ok = await ctx.pool.verifyPassword(password, user?.passwordHash ?? null);
+    const ok = await ctx.pool.verifyPassword(
+      password,
+      user?.passwordHash ?? null,
+      connection.abort.signal,
+    );
     if (!user || !ok) {
-      ctx.limiters.loginFailures.fail(key);
       ctx.access.record('login_failed', {
         userId: user?.id ?? null,
         username: excerpt(username, 32),

@@ -1,6 +1,9 @@
 /** Chat: room messages, private messages and @mentions, acknowledged only once stored. */
 import { ErrorCode, MeetingError } from '../../common/errors';
-import { CHAT_HISTORY_PAGE_BYTES, CHAT_HISTORY_ON_JOIN as CHAT_HISTORY_PAGE_MESSAGES } from '../../common/constants';
+import {
+  CHAT_HISTORY_PAGE_BYTES,
+  CHAT_HISTORY_ON_JOIN as CHAT_HISTORY_PAGE_MESSAGES,
+} from '../../common/constants';
 import type { ChatHistoryPage, ChatMessage } from '../../common/protocol';
 import type { StoredMessage } from '../../db';
 import type { Member } from '../Member';

@@ -28,11 +28,16 @@ async function enter(
 ): Promise<AfterSent<JoinResult>> {
   const room = await ctx.rooms.open(meeting);
   if (room.size >= MEETING_MAX_MEMBERS)
-    throw new MeetingError(ErrorCode.MEETING_FULL, `the meeting has ${room.size} members, the most it can hold`);
+    throw new MeetingError(
+      ErrorCode.MEETING_FULL,
+      `the meeting has ${room.size} members, the most it can hold`,
+    );
   // The history page fills what the rest of the reply leaves of one control frame.
   const budget = Math.min(
     CHAT_HISTORY_PAGE_BYTES,
-    MAX_FRAME_SIZE.control - JOIN_REPLY_RESERVE - Buffer.byteLength(JSON.stringify(room.memberInfos())),
+    MAX_FRAME_SIZE.control -
+      JOIN_REPLY_RESERVE -
+      Buffer.byteLength(JSON.stringify(room.memberInfos())),
   );
   const page = await historyPage(meeting.id, session.userId, undefined, budget, false, ctx);
   if (session.closed) throw new MeetingError(ErrorCode.NOT_LOGGED_IN, 'session ended');

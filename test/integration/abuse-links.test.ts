@@ -119,7 +119,10 @@ describe('hostile clients: links', function () {
         `${growth.toFixed(1)} MiB; member chat round trip max ${Math.max(...roundTrips).toFixed(1)} ms; ` +
         `audio ${meeting.heardAudio()}/${meeting.sentAudio()}`,
     );
-    assert.ok(done && result.closedAfterMs !== undefined, 'the server closed the never-reading link');
+    assert.ok(
+      done && result.closedAfterMs !== undefined,
+      'the server closed the never-reading link',
+    );
     assert.ok((result.written ?? 0) >= 20 * MB, 'the abuser handed 20 MB to its socket');
     assert.ok(growth < 32, `RSS grew ${growth.toFixed(1)} MiB`);
     assert.ok(meeting.heardAudio() > heardBefore, 'bob still hears alice after the abuse');
@@ -151,9 +154,9 @@ describe('hostile clients: links', function () {
     const refused = links.filter(
       (l) =>
         l.isClosed &&
-        l.events('protocolError').some(
-          (e) => (e.data as { code: string }).code === ErrorCode.TOO_MANY_CONNECTIONS,
-        ),
+        l
+          .events('protocolError')
+          .some((e) => (e.data as { code: string }).code === ErrorCode.TOO_MANY_CONNECTIONS),
     ).length;
     const open = links.filter((l) => !l.isClosed).length;
     meeting.stop();
@@ -181,9 +184,9 @@ describe('hostile clients: links', function () {
     const elapsed = Date.now() - started;
     assert.ok(elapsed >= 500 && elapsed < 2000, `closed after ${elapsed} ms`);
     assert.ok(
-      link.events('protocolError').some(
-        (e) => (e.data as { code: string }).code === ErrorCode.LOGIN_TIMEOUT,
-      ),
+      link
+        .events('protocolError')
+        .some((e) => (e.data as { code: string }).code === ErrorCode.LOGIN_TIMEOUT),
     );
     // A link that logs in in time stays.
     const ok = await rawSession(t.port, 'intime');

@@ -338,7 +338,10 @@ export interface FuzzOptions {
   lanesPerLink?: number;
   /** In-step cases per batch; default 30. */
   batchSize?: number;
-  /** Probability that a batch ends with a terminal case; default 0.3 (0.1 on the session lane). */
+  /**
+   * Probability that a batch ends with a terminal case; default 0.3 (a third of it on the session
+   * lane, where each one costs a new login).
+   */
   terminalRate?: number;
   /** Called for every violation (the first `keepViolations` are kept in `violations` too). */
   onViolation?: (v: Violation) => void;
@@ -397,6 +400,9 @@ export class Fuzzer {
   }
   get host(): string {
     return this.#options.host;
+  }
+  get terminalRate(): number {
+    return this.#options.terminalRate;
   }
 
   /** Cases written so far over all lanes. */
@@ -670,7 +676,7 @@ class ControlLane extends Lane {
         )
       : encodeControl({ id: probeId, type: 'ping', data: {} }, LINK_SPECS.control.maxFrameSize);
     let terminal: FuzzCase | null = null;
-    if (rng.chance(this.#session ? 0.1 : 0.3)) {
+    if (rng.chance(this.fuzzer.terminalRate / (this.#session ? 3 : 1))) {
       const id = this.nextId++;
       const type = rng.pick(this.#options.terminalTypes);
       terminal = rng.chance(0.25)
@@ -780,7 +786,7 @@ class MediaLane extends Lane {
     for (let i = 0; i < size; i++) cases.push(mediaCase(rng, this.kind));
     // The probe is a control frame: a media link answers it with a protocol error and closes.
     const probeId = this.nextId++;
-    const terminal = rng.chance(0.3)
+    const terminal = rng.chance(this.fuzzer.terminalRate)
       ? mediaTerminalCase(rng, this.ctx, this.kind, this.nextId++)
       : {
           gen: 'probe',
@@ -806,7 +812,8 @@ class MediaLane extends Lane {
       if (!closed) this.violation('a media link did not close on a control frame', '');
       else if (!refused) this.violation('a media link closed without a protocol error', '');
     }
-    this.counted(all);
+    // The probe is not counted as a case: only generated input is.
+    this.counted(terminal.gen === 'probe' ? cases : all);
     await this.finish(link);
     this.#link = null;
   }

@@ -40,6 +40,7 @@ describe('fuzzing every link of a real server', function () {
   const faults: unknown[] = [];
   const errors: string[] = [];
   const onFault = (error: unknown): void => void faults.push(error);
+  let seconds = 0;
 
   before(async () => {
     process.on('unhandledRejection', onFault);
@@ -55,7 +56,9 @@ describe('fuzzing every link of a real server', function () {
     await fuzzer.setUp();
     // All four kinds of link at once: one waits on password hashes and the database while another
     // keeps the event loop busy.
+    const start = performance.now();
     await fuzzer.runLinks(FUZZ_LINKS, CASES);
+    seconds = (performance.now() - start) / 1000;
   });
   after(async () => {
     process.off('unhandledRejection', onFault);
@@ -65,6 +68,8 @@ describe('fuzzing every link of a real server', function () {
   });
 
   it('nothing escapes to the process and the server logs no error', () => {
+    console.log(`      fuzzed for ${seconds.toFixed(1)} s:`);
+    for (const line of laneSummary(fuzzer.stats)) console.log(`        ${line}`);
     assert.deepEqual(faults, []);
     assert.deepEqual(errors, []);
   });

@@ -240,7 +240,11 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     try {
       for (let next = this.#queue.shift(); next && !this.#closed; next = this.#queue.shift()) {
         const reply = await this.#dispatch(this, next.type, next.data);
-        if (this.#closed) break;
+        if (this.#closed) {
+          // The link went while the request ran: its side effects are rolled back unseen.
+          if (reply.ok) reply.after?.failed();
+          break;
+        }
         this.#reply(next.id, next.type, reply);
         this.#checkOutput();
       }

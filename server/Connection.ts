@@ -319,7 +319,8 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
 
   /** Pauses reading while requests or unread output pile up; closes a link stalled for too long. */
   #checkOutput(): void {
-    if (this.#closed) return;
+    // A media link's output is the relay's, bounded by its outgoing queue's policy instead.
+    if (this.#closed || this.#kind !== 'control') return;
     const queued = this.framed.queuedBytes;
     const busy =
       this.#queue.length >= this.#limits.requestsInFlight || queued > this.#limits.outputPauseBytes;

@@ -2,8 +2,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { FrameType, MAX_FRAME_SIZE, MediaFlag, MediaKind } from '../../common/constants';
-import { rest, state, uint32, uint64, uint8 } from '../../common/codec';
-import { DecodeError, EncodeError, ErrorCode, MeetingError, isErrorCode } from '../../common/errors';
+import { rest, state, uint32, uint64, uint8, type CodecState } from '../../common/codec';
+import {
+  DecodeError,
+  EncodeError,
+  ErrorCode,
+  MeetingError,
+  isErrorCode,
+} from '../../common/errors';
 import { FrameDecoder, encodeFrame, framePayload, frameType } from '../../common/framing';
 import { decodeMediaFrame, encodeMediaFrame, mediaKindOf, stampSender } from '../../common/media';
 import {
@@ -105,6 +111,19 @@ describe('codec', () => {
     assert.equal(uint64.decode(r), 2 ** 52 + 3);
     assert.throws(() => uint8.decode(r), /Out of bounds/);
     assert.throws(() => uint32.decode(state(Buffer.alloc(3))), /Out of bounds/);
+  });
+
+  it('reports a write past the end as an EncodeError, never a DecodeError', () => {
+    const short = (): CodecState => state(Buffer.alloc(3));
+    for (const write of [
+      () => uint8.encode(state(Buffer.alloc(0)), 1),
+      () => uint32.encode(short(), 1),
+      () => uint64.encode(short(), 1),
+      () => rest(8).encode(short(), Buffer.alloc(4)),
+      () => rest(2).encode(state(Buffer.alloc(8)), Buffer.alloc(4)),
+    ]) {
+      assert.throws(write, (e: unknown) => e instanceof EncodeError && !(e instanceof DecodeError));
+    }
   });
 
   it('caps the rest of a buffer', () => {

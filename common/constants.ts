@@ -212,3 +212,19 @@ export const SCREEN_DEFAULT_FPS = 5;
 /** Without an explicit size, a shared screen is scaled down to fit this box, keeping its aspect ratio. */
 export const SCREEN_FIT_WIDTH = 1280;
 export const SCREEN_FIT_HEIGHT = 720;
+
+// =================================================================================================
+// DESKTOP: timing and layout of the NodeGui user interface
+// =================================================================================================
+
+/** Interval of the Qt event pump: input latency is at most this; idle CPU stays low. */
+export const QT_PUMP_INTERVAL_MS = 8;
+/** After the window's last resize event, pictures are re-scaled to their tiles this much later. */
+export const DESKTOP_RESIZE_REPAINT_MS = 60;
+/**
+ * Screen layout: the strip of camera tiles under the shared screens takes this share of the
+ * window's height, kept within these bounds (px).
+ */
+export const DESKTOP_CAMERA_STRIP = { heightShare: 0.24, minPx: 90, maxPx: 200 } as const;
+/** Smallest side of a video tile in the screen layout (px). */
+export const DESKTOP_TILE_MIN_PX = 40;

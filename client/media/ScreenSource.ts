@@ -15,7 +15,8 @@ import { VideoFrame } from './frames';
 import { PacedVideoSource, type VideoSourceEvents } from './PacedVideoSource';
 import { SCREEN_DEFAULT_FPS, SCREEN_FIT_HEIGHT, SCREEN_FIT_WIDTH } from '../../common/constants';
 import { even, fitInside, screenImageToBgr } from './screen/convert';
-import { createScreenGrabber, type ScreenGrabber } from './screen/ScreenGrabber';
+import { createScreenGrabber } from './screen/platforms';
+import type { ScreenGrabber } from './screen/ScreenGrabber';
 
 export { SCREEN_DEFAULT_FPS };
 

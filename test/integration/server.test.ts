@@ -113,7 +113,10 @@ for (const kind of TEST_DATABASE_KINDS) {
       const c = await user('guest2');
       const created = await a.createMeeting('Planning');
       // Three groups of four base32 characters: 2^60 ids, not guessable.
-      assert.match(created.meeting.id, /^[0-9a-hjkmnp-tv-z]{4}-[0-9a-hjkmnp-tv-z]{4}-[0-9a-hjkmnp-tv-z]{4}$/);
+      assert.match(
+        created.meeting.id,
+        /^[0-9a-hjkmnp-tv-z]{4}-[0-9a-hjkmnp-tv-z]{4}-[0-9a-hjkmnp-tv-z]{4}$/,
+      );
       assert.equal(created.members.length, 1);
       assert.equal(created.members[0]!.isHost, true);
       const aSeesB = waitFor(

@@ -16,8 +16,8 @@ import {
   findFaceCascade,
 } from '../client/media/effects/FaceTracker';
 import { VideoFrame } from '../client/media/frames';
-import { encodeJpeg } from '../client/media/Jpeg';
-import { cv, type Mat } from '../client/media/opencv';
+import { encodeJpeg } from '../client/media/codec/Jpeg';
+import { cv, type Mat } from '../client/media/native/opencv';
 
 const MEGAMIND = '/usr/share/doc/opencv-doc/examples/data/Megamind.avi';
 const WIDTH = 640;

@@ -20,20 +20,20 @@ import {
 import { decodeMediaFrame, encodeMediaFrame } from '../../common/media';
 import { TypedEmitter } from '../../common/TypedEmitter';
 import type { MeetingClient } from '../MeetingClient';
-import { ActiveSpeaker } from './ActiveSpeaker';
+import { ActiveSpeaker } from './playout/ActiveSpeaker';
 import { rmsDbfs } from './analysis';
-import { AudioSink, type AudioSinkSpec } from './AudioSink';
-import { AudioSource, type AudioSourceSpec } from './AudioSource';
+import { AudioSink, type AudioSinkSpec } from './playout/AudioSink';
+import { AudioSource, type AudioSourceSpec } from './capture/AudioSource';
 import type { AudioFrame, VideoFrame } from './frames';
-import { JitterBuffer } from './JitterBuffer';
-import { encodeJpeg } from './Jpeg';
-import { Mixer } from './Mixer';
-import { OpusCodec } from './Opus';
-import { Pacer } from './Pacer';
+import { JitterBuffer } from './playout/JitterBuffer';
+import { encodeJpeg } from './codec/Jpeg';
+import { Mixer } from './playout/Mixer';
+import { OpusCodec } from './codec/Opus';
+import { Pacer } from './capture/Pacer';
 import { FaceEffects } from './effects/FaceEffects';
-import { ScreenSource } from './ScreenSource';
-import { Vad } from './Vad';
-import { VideoSource, type VideoSourceSpec } from './VideoSource';
+import { ScreenSource } from './screen/ScreenSource';
+import { Vad } from './codec/Vad';
+import { VideoSource, type VideoSourceSpec } from './capture/VideoSource';
 
 export interface MediaSessionOptions {
   /** Camera: 'testpattern', a video file, a camera index, or 'none'. */

@@ -46,15 +46,17 @@ function loadMediaSession():
 
 /** OpenCV and the screen-test helpers, loaded on first use (they need the native media modules). */
 function mediaTools(): {
-  cv: typeof import('../../client/media/opencv').cv;
-  jpeg: typeof import('../../client/media/Jpeg');
+  cv: typeof import('../../client/media/native/opencv').cv;
+  jpeg: typeof import('../../client/media/codec/Jpeg');
   screen: typeof import('../unit/screen/helpers');
   X11Grabber: typeof import('../../client/media/screen/X11Grabber').X11Grabber;
 } {
   /* eslint-disable @typescript-eslint/no-require-imports */
   return {
-    cv: (require('../../client/media/opencv') as typeof import('../../client/media/opencv')).cv,
-    jpeg: require('../../client/media/Jpeg') as typeof import('../../client/media/Jpeg'),
+    cv: (
+      require('../../client/media/native/opencv') as typeof import('../../client/media/native/opencv')
+    ).cv,
+    jpeg: require('../../client/media/codec/Jpeg') as typeof import('../../client/media/codec/Jpeg'),
     screen: require('../unit/screen/helpers') as typeof import('../unit/screen/helpers'),
     X11Grabber: (
       require('../../client/media/screen/X11Grabber') as typeof import('../../client/media/screen/X11Grabber')
@@ -131,8 +133,9 @@ function comparePngs(
   b: string,
   crop?: { x: number; y: number; width: number; height: number },
 ): { diff: number; spreadA: number; spreadB: number } {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { cv } = require('../../client/media/opencv') as typeof import('../../client/media/opencv');
+  const { cv } =
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('../../client/media/native/opencv') as typeof import('../../client/media/native/opencv');
   const load = (file: string): ReturnType<typeof cv.imread> => {
     const image = cv.imread(file);
     return crop ? image.getRegion(new cv.Rect(crop.x, crop.y, crop.width, crop.height)) : image;

@@ -11,8 +11,8 @@ import type {
   MediaSessionOptions,
   RemoteVideoFrame,
 } from '../../client/media/MediaSession';
-import { decodeJpegBgr } from '../../client/media/Jpeg';
-import { readPatternStamp } from '../../client/media/TestPattern';
+import { decodeJpegBgr } from '../../client/media/codec/Jpeg';
+import { readPatternStamp } from '../../client/media/capture/TestPattern';
 import { readWavFile } from '../../client/media/wav';
 import { dominantFrequency, rmsDbfs } from '../../client/media/analysis';
 import { soxWav, useMeetingPair } from '../helpers/media';

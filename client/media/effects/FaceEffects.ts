@@ -11,7 +11,7 @@
  */
 import { describeThrown } from '../errors';
 import { VIDEO_BYTES_PER_PIXEL, type VideoFrame } from '../frames';
-import { cv, type Mat } from '../opencv';
+import { cv, type Mat } from '../native/opencv';
 import {
   FACE_EFFECTS,
   FACE_EFFECT_DEFAULT,

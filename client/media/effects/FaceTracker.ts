@@ -22,7 +22,7 @@ import zlib from 'node:zlib';
 import { FACE_DETECT_EVERY, FACE_DETECT_WIDTH, FACE_HOLD_MS } from '../../../common/constants';
 import { MediaError, MediaErrorCode, describeThrown } from '../errors';
 import type { VideoFrame } from '../frames';
-import { cv, type Mat } from '../opencv';
+import { cv, type Mat } from '../native/opencv';
 import { clampRect, frameMat, type FaceRect } from './regions';
 
 export type { FaceRect } from './regions';

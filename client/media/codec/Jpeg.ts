@@ -4,10 +4,10 @@
  * for garbage and a partly grey picture for a truncated file; all become a `MediaError` with code
  * ERR_MEDIA_BAD_JPEG here.
  */
-import { VIDEO_DEFAULT_JPEG_QUALITY } from '../../common/constants';
-import { MediaError, MediaErrorCode, describeThrown } from './errors';
-import { VideoFrame } from './frames';
-import { cv, type Mat } from './opencv';
+import { VIDEO_DEFAULT_JPEG_QUALITY } from '../../../common/constants';
+import { MediaError, MediaErrorCode, describeThrown } from '../errors';
+import { VideoFrame } from '../frames';
+import { cv, type Mat } from '../native/opencv';
 
 /** A decoded picture, 3 bytes per pixel in the order its name says. */
 export interface DecodedImage {

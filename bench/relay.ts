@@ -15,7 +15,7 @@
  *   server  from Relay.forward taking a frame to the write on one receiver's socket (a RelayProbe;
  *           socket.write only copies into the socket, so this is the relay's own cost, queueing
  *           behind a backed-up socket included)
- *   e2e     sender's clock at encode → receiver's 'media' event. The frame's timestamp field carries
+ *   e2e     sender's clock at encode → receiver's 'frame' event. The frame's timestamp field carries
  *           CLOCK_MONOTONIC microseconds (process.hrtime), which every process on one host shares,
  *           so no cross-process clock offset enters the figure. Includes both bot event loops.
  *   uplink  the same timestamp read as Relay.forward takes the frame (sender → server).
@@ -393,7 +393,7 @@ class Bot {
   constructor(client: MeetingClient, stats: BotRun) {
     this.client = client;
     this.#stats = stats;
-    client.on('media', (frame, link) => this.#onMedia(frame, link));
+    client.transport.on('frame', (frame, link) => this.#onMedia(frame, link));
   }
 
   start(): void {
@@ -415,9 +415,9 @@ class Bot {
   }
 
   #send(kind: 'audio' | 'video'): void {
-    const link = this.client.mediaLink(kind);
-    if (!link) return;
-    if (kind === 'video' && link.queuedBytes > SENDER_VIDEO_BACKLOG_BYTES) {
+    const transport = this.client.transport;
+    if (!transport.isOpen(kind)) return;
+    if (kind === 'video' && transport.queuedBytes(kind) > SENDER_VIDEO_BACKLOG_BYTES) {
       this.#stats.skipped++;
       return;
     }
@@ -436,7 +436,7 @@ class Bot {
       payload,
       MAX_FRAME_SIZE[kind],
     );
-    this.client.sendMedia(kind, frame);
+    transport.send(kind, frame);
     this.#stats.sent[kind]++;
   }
 

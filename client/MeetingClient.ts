@@ -1,8 +1,8 @@
 /**
- * The UI-free client core: the control link, the session, meetings and chat, and the audio and
- * video links. The desktop UI, the CLI bot and the tests all drive this class; the meeting state a
- * UI renders lives in a `MeetingState` it exposes through getters, and every change is announced
- * with an event.
+ * The UI-free client core: the control link, the session, meetings and chat, and the media links
+ * behind one `MediaTransport`. The desktop UI, the CLI bot and the tests all drive this class; the
+ * meeting state a UI renders lives in a `MeetingState` it exposes through getters, and every
+ * change is announced with an event.
  */
 import { nowMs } from '../common/clock';
 import {
@@ -13,7 +13,7 @@ import {
 } from '../common/constants';
 import { DecodeError, ErrorCode, MeetingError } from '../common/errors';
 import type { FramedSocket } from '../common/FramedSocket';
-import { LINK_SPECS, MEDIA_LINK_KINDS, type MediaLinkKind } from '../common/links';
+import { MEDIA_LINK_KINDS } from '../common/links';
 import {
   parseServerEvent,
   type ChatMessage,
@@ -31,6 +31,7 @@ import {
 import { TypedEmitter } from '../common/TypedEmitter';
 import { ClockSync } from './ClockSync';
 import { connectSocket, type ServerAddress } from './connect';
+import { MediaLinks } from './MediaTransport';
 import { MeetingState } from './MeetingState';
 import { RequestChannel } from './RequestChannel';
 
@@ -43,8 +44,6 @@ export type MeetingClientEvents = {
   joined: [result: JoinResult];
   /** Left the meeting (by request or because the session ended). */
   left: [];
-  /** A media frame arrived on the audio or video link (whole frame, prefix included). */
-  media: [frame: Buffer, link: MediaLinkKind];
   /** The control link closed; the client is unusable afterwards. */
   close: [reason: string];
 };
@@ -59,11 +58,12 @@ export interface MeetingClientOptions {
 export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
   readonly address: ServerAddress;
   readonly clock = new ClockSync();
+  /** The one door for media frames; it outlives the links behind it. */
+  readonly transport = new MediaLinks();
   readonly #options: Required<MeetingClientOptions>;
   readonly #state = new MeetingState();
   #control: FramedSocket | null = null;
   #requests: RequestChannel | null = null;
-  #media: Record<MediaLinkKind, FramedSocket | null> = { audio: null, video: null };
   #heartbeat: NodeJS.Timeout | null = null;
   #session: LoginResult | null = null;
   #closed = false;
@@ -168,45 +168,19 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
     await this.request('logout', {});
     this.#resetMeeting();
     this.#session = null;
-    this.#closeMedia();
+    this.transport.closeAll('client closing');
   }
 
   async #afterLogin(result: LoginResult): Promise<LoginResult> {
     this.#session = result;
     if (this.#options.media) {
-      await Promise.all(MEDIA_LINK_KINDS.map((kind) => this.#attach(kind, result.token)));
+      await Promise.all(
+        MEDIA_LINK_KINDS.map((kind) =>
+          this.transport.open(this.address, kind, result.token, this.#options.requestTimeoutMs),
+        ),
+      );
     }
     return result;
-  }
-
-  async #attach(kind: MediaLinkKind, token: string): Promise<void> {
-    const socket = await connectSocket(this.address, LINK_SPECS.control.maxFrameSize);
-    const channel = new RequestChannel(socket, {
-      timeoutMs: this.#options.requestTimeoutMs,
-      onMedia: (frame) => this.safeEmit('media', frame, kind),
-    });
-    try {
-      await channel.request('attach', { token, link: kind });
-    } catch (error) {
-      socket.destroy('attach failed');
-      throw error;
-    }
-    socket.maxFrameSize = LINK_SPECS[kind].maxFrameSize;
-    this.#media[kind] = socket;
-    socket.on('close', () => {
-      if (this.#media[kind] === socket) this.#media[kind] = null;
-    });
-  }
-
-  /** Writes a whole media frame on the audio or video link; false when the link is backed up or absent. */
-  sendMedia(link: MediaLinkKind, frame: Buffer): boolean {
-    const socket = this.#media[link];
-    return socket ? socket.writeFrame(frame) : false;
-  }
-
-  /** The media link, for callers that watch backpressure ('drain'). */
-  mediaLink(link: MediaLinkKind): FramedSocket | null {
-    return this.#media[link];
   }
 
   // ---- meetings and chat ---------------------------------------------------------------------
@@ -315,19 +289,12 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
   #onControlClose(reason: string): void {
     if (this.#heartbeat) clearInterval(this.#heartbeat);
     this.#heartbeat = null;
-    this.#closeMedia();
+    this.transport.closeAll('client closing');
     this.#resetMeeting();
     this.#session = null;
     this.#control = null;
     this.#requests = null;
     this.safeEmit('close', reason);
-  }
-
-  #closeMedia(): void {
-    for (const kind of MEDIA_LINK_KINDS) {
-      this.#media[kind]?.close('client closing');
-      this.#media[kind] = null;
-    }
   }
 
   /** Closes every link. Idempotent. */
@@ -338,7 +305,7 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
     if (!control) return;
     const closed = new Promise<void>((resolve) => control.once('close', () => resolve()));
     control.close('client closing');
-    this.#closeMedia();
+    this.transport.closeAll('client closing');
     await closed;
   }
 }

@@ -18,7 +18,9 @@ import {
   VIDEO_MAX_AGE_MS,
 } from '../../common/constants';
 import { decodeMediaFrame, encodeMediaFrame } from '../../common/media';
+import type { MediaLinkKind } from '../../common/links';
 import { TypedEmitter } from '../../common/TypedEmitter';
+import type { MediaTransport } from '../MediaTransport';
 import type { MeetingClient } from '../MeetingClient';
 import { ActiveSpeaker } from './playout/ActiveSpeaker';
 import { rmsDbfs } from './analysis';
@@ -131,6 +133,7 @@ class Window {
 
 export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   readonly #client: MeetingClient;
+  readonly #transport: MediaTransport;
   readonly #options: MediaSessionOptions;
   readonly #vad = new Vad();
   readonly #encoder = new OpusCodec();
@@ -163,7 +166,10 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     videoDropped: 0,
     audioStale: 0,
   };
-  readonly #onMedia = (frame: Buffer, link: 'audio' | 'video'): void => this.#receive(frame, link);
+  readonly #onFrame = (frame: Buffer, kind: MediaLinkKind): void => this.#receive(frame, kind);
+  readonly #onDrain = (kind: MediaLinkKind): void => {
+    if (kind === 'video') this.#videoBlocked = false;
+  };
   /** A member who left takes its jitter buffer and decoder along (not scanned for on every tick). */
   readonly #onMemberLeft = ({ memberId }: { memberId: number }): void => {
     this.#speakers.delete(memberId);
@@ -173,6 +179,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   constructor(client: MeetingClient, options: MediaSessionOptions = {}) {
     super();
     this.#client = client;
+    this.#transport = client.transport;
     this.#options = options;
     this.#cameraOn = (options.video ?? 'none') !== 'none';
     this.#microphoneOn = (options.audio ?? 'none') !== 'none';
@@ -199,7 +206,8 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     this.#started = true;
     if (this.#client.clock.samples < 3) await this.#client.syncClock(5);
     this.#effects.setEffect(this.#options.effect ?? this.#client.session?.effect ?? 'none');
-    this.#client.on('media', this.#onMedia);
+    this.#transport.on('frame', this.#onFrame);
+    this.#transport.on('drain', this.#onDrain);
     this.#client.on('memberLeft', this.#onMemberLeft);
     const speaker = this.#options.speaker ?? 'none';
     if (speaker !== 'none') {
@@ -209,8 +217,6 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     this.#playout.start();
     if (this.#cameraOn) this.#openCamera();
     if (this.#microphoneOn) this.#openMicrophone();
-    const videoLink = this.#client.mediaLink('video');
-    videoLink?.on('drain', () => (this.#videoBlocked = false));
   }
 
   /** Turns the microphone on or off for real (capture stops) and tells the room. */
@@ -302,7 +308,8 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   async stop(): Promise<void> {
     if (!this.#started) return;
     this.#started = false;
-    this.#client.off('media', this.#onMedia);
+    this.#transport.off('frame', this.#onFrame);
+    this.#transport.off('drain', this.#onDrain);
     this.#client.off('memberLeft', this.#onMemberLeft);
     await this.stopScreenShare();
     this.#closeCamera();
@@ -373,9 +380,8 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
       jpeg,
       MAX_FRAME_SIZE.video,
     );
-    const link = this.#client.mediaLink('video');
-    if (!link) return;
-    if (!link.writeFrame(wire)) this.#videoBlocked = true;
+    if (!this.#transport.isOpen('video')) return;
+    if (!this.#transport.send('video', wire)) this.#videoBlocked = true;
     if (source === MediaSource.SCREEN) this.#stats.sentScreen++;
     else this.#stats.sentVideo++;
   }
@@ -399,13 +405,13 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
       MAX_FRAME_SIZE.audio,
     );
     // Audio is small and never held back: the relay bounds what queues behind a slow receiver.
-    this.#client.sendMedia('audio', wire);
+    this.#transport.send('audio', wire);
     this.#stats.sentAudio++;
   }
 
   // ---- receive -------------------------------------------------------------------------------
 
-  #receive(bytes: Buffer, link: 'audio' | 'video'): void {
+  #receive(bytes: Buffer, link: MediaLinkKind): void {
     let frame;
     try {
       frame = decodeMediaFrame(bytes, MAX_FRAME_SIZE[link]);

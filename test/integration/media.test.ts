@@ -120,7 +120,7 @@ describe('media end to end', function () {
     await receiver.start();
     await sender.start();
     await sleep(500);
-    const link = pair.b.mediaLink('audio');
+    const link = pair.b.transport.linkForTests('audio');
     assert.ok(link);
     // The kernel buffers what the server writes while B does not read: a second of audio piles up.
     link.socket.pause();
@@ -147,7 +147,7 @@ describe('media end to end', function () {
     await sender.start();
     await sleep(500);
     // Inject a delay: B stops reading its video link for 800 ms; what was queued arrives stale.
-    const link = pair.b.mediaLink('video');
+    const link = pair.b.transport.linkForTests('video');
     assert.ok(link);
     link.socket.pause();
     await sleep(800);

@@ -8,7 +8,7 @@
  */
 import type { QLabel, QPixmap } from '@nodegui/nodegui';
 import { MediaSource } from '../../common/constants';
-import type { MediaSessionLike, RemoteVideoFrameLike } from './mediaTypes';
+import type { MediaSessionLike, RemoteVideoFrame } from './mediaTypes';
 
 type NodeGui = typeof import('@nodegui/nodegui');
 
@@ -47,7 +47,7 @@ export class VideoRenderer {
   #media: MediaSessionLike | null = null;
   #stats = { rendered: 0, skipped: 0, failed: 0, renderMs: 0 };
 
-  readonly #onVideo = (frame: RemoteVideoFrameLike): void => {
+  readonly #onVideo = (frame: RemoteVideoFrame): void => {
     if (frame.source === MediaSource.CAMERA || frame.source === MediaSource.SCREEN)
       this.push(frame.memberId, frame.jpeg, frame.source);
   };

@@ -18,17 +18,12 @@ import {
   gridShape,
   screenLayout,
 } from '../../client/ui/format';
-import type { MediaSessionLike } from '../../client/ui/mediaTypes';
 import { FACE_EFFECTS, MediaSource } from '../../common/constants';
 import type { ChatMessage, MemberInfo } from '../../common/protocol';
 import { startTestServer, waitFor, type TestServer } from '../helpers/server';
 import { ARTIFACTS, DesktopUi, hasXdotool, sleep, type UiWidget } from '../helpers/ui';
 import { ensureDisplay } from '../helpers/xvfb';
 import { writeFaceClip } from '../helpers/media';
-
-// Compile-time check: the real MediaSession still offers what the UI codes against.
-const mediaSessionFitsUi = (session: MediaSession): MediaSessionLike => session;
-void mediaSessionFitsUi;
 
 const PASSWORD = 'secret-pass-1';
 

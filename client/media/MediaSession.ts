@@ -8,6 +8,7 @@
 import type { FaceEffectName } from '../../common/constants';
 import { TypedEmitter } from '../../common/TypedEmitter';
 import type { MeetingClient } from '../MeetingClient';
+import type { VideoFrame } from './frames';
 import { ReceivePath, type ReceivePathOptions, type RemoteVideoFrame } from './ReceivePath';
 import { SendPath, type SendPathOptions } from './SendPath';
 
@@ -46,8 +47,8 @@ export interface MediaStats {
 
 export type MediaSessionEvents = {
   video: [frame: RemoteVideoFrame];
-  /** Self view: each frame sent (or captured while the camera is on). */
-  localVideo: [frame: { jpeg: Buffer; capturedAt: number }];
+  /** Self view: each camera frame as captured (raw BGR, after the face effect). */
+  localVideo: [frame: VideoFrame];
   activeSpeaker: [memberId: number | null];
   /** The mixed audio of one 20 ms tick, as played. */
   playout: [samples: Int16Array];

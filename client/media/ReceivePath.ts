@@ -1,8 +1,8 @@
 /**
  * The receive half of a MediaSession, reading straight through:
  *   media transport → stale-frame drop (video) or a jitter buffer per speaker (audio) → decode
- *   (Opus) → mix → play (AudioSink), with active-speaker detection and each received video frame
- *   handed on for renderers.
+ *   (Opus; received JPEGs go on encoded, see `receivedPicture`) → mix → play (AudioSink), with
+ *   active-speaker detection and a picture per received video frame for renderers.
  * Capture timestamps on the wire are server-clock microseconds; ClockSync makes them local.
  */
 import { nowMs } from '../../common/clock';
@@ -19,7 +19,9 @@ import type { ClockSync } from '../ClockSync';
 import type { MediaTransport } from '../MediaTransport';
 import { rmsDbfs } from './analysis';
 import { Pacer } from './capture/Pacer';
+import { receivedPicture } from './codec/Jpeg';
 import { OpusCodec } from './codec/Opus';
+import type { EncodedPicture } from './frames';
 import { ActiveSpeaker } from './playout/ActiveSpeaker';
 import { AudioSink, type AudioSinkSpec } from './playout/AudioSink';
 import { JitterBuffer } from './playout/JitterBuffer';
@@ -39,6 +41,8 @@ export interface RemoteVideoFrame {
   sequence: number;
   /** The JPEG as received. */
   jpeg: Buffer;
+  /** What a renderer paints: the media layer's choice of form for this frame. */
+  picture: EncodedPicture;
   /** Capture time on the local clock (ms). */
   capturedAt: number;
   /** Age when it arrived (ms). */
@@ -200,6 +204,7 @@ export class ReceivePath {
         source: header.source,
         sequence: header.sequence,
         jpeg: payload,
+        picture: receivedPicture(payload),
         capturedAt,
         ageMs,
       });

@@ -44,8 +44,8 @@ export interface SendPathOptions {
 
 /** Where the send path reports what is not a frame on the wire. */
 export interface SendPathHooks {
-  /** Self view: each camera frame as sent (JPEG), with its capture time. */
-  localVideo(frame: { jpeg: Buffer; capturedAt: number }): void;
+  /** Self view: each camera frame, raw, after the face effect. */
+  localVideo(frame: VideoFrame): void;
   error(error: Error): void;
 }
 
@@ -205,8 +205,7 @@ export class SendPath {
 
   #sendVideo(frame: VideoFrame, source: number): void {
     const screen = source === MediaSource.SCREEN;
-    const jpeg = encodeJpeg(frame, this.#options.jpegQuality ?? VIDEO_DEFAULT_JPEG_QUALITY);
-    if (!screen) this.#hooks.localVideo({ jpeg, capturedAt: frame.timestamp });
+    if (!screen) this.#hooks.localVideo(frame);
     // A backed-up link means the network cannot keep up: drop whole frames, never queue them.
     if (this.#videoBlocked) {
       this.#counters.dropped++;
@@ -216,7 +215,7 @@ export class SendPath {
     const sequence = screen ? this.#sequence.screen++ : this.#sequence.camera++;
     const wire = encodeMediaFrame(
       this.#header(MediaKind.VIDEO, source, MediaFlag.KEYFRAME, sequence, frame.timestamp),
-      jpeg,
+      encodeJpeg(frame, this.#options.jpegQuality ?? VIDEO_DEFAULT_JPEG_QUALITY),
       LINK_SPECS.video.maxFrameSize,
     );
     if (!this.#transport.send('video', wire)) this.#videoBlocked = true;

@@ -126,7 +126,7 @@ export async function runRenderBench(options: BenchOptions): Promise<BenchResult
     const tick = (): void => {
       const due = first + n * periodMs;
       maxLagMs = Math.max(maxLagMs, performance.now() - due);
-      renderer.push(t + 1, jpegs[t][n % jpegs[t].length]);
+      renderer.push(t + 1, { format: 'jpeg', data: jpegs[t][n % jpegs[t].length] });
       pushed++;
       n++;
       timers[t] = setTimeout(tick, Math.max(0, first + n * periodMs - performance.now()));

@@ -2,13 +2,14 @@
  * What the desktop UI needs from the media layer. The types are derived from `MediaSession` with
  * `import type`, which loads nothing at run time: the UI compiles against the real class and still
  * runs (login, lobby, chat) when the media layer cannot load. The UI renders what a session emits
- * and sends it intents (microphone/camera on or off, face effect, screen share); it never touches
- * frames itself except to paint the JPEGs it is handed.
+ * and sends it intents (microphone/camera on or off, face effect, screen share); it paints the
+ * pictures it is handed and never decodes or analyses media itself.
  */
 import type { MeetingClient } from '../MeetingClient';
+import type { Picture } from '../media/frames';
 import type { MediaSession, RemoteVideoFrame } from '../media/MediaSession';
 
-export type { RemoteVideoFrame };
+export type { Picture, RemoteVideoFrame };
 
 /** The part of a MediaSession the UI uses. */
 export type MediaSessionLike = Pick<

@@ -829,19 +829,19 @@ describe('desktop client (real window under Xvfb)', function () {
     try {
       await hostSession.start();
       await hostSession.startScreenShare();
-      await app.login(`127.0.0.1:${t.port}`, 'judy', PASSWORD);
-      await app.joinMeeting(meeting.id, '');
+      await app.loginPage.login(`127.0.0.1:${t.port}`, 'judy', PASSWORD);
+      await app.lobbyPage.joinMeeting(meeting.id, '');
       assert.equal(app.state.page, 'meeting');
       assert.equal(app.shareBlockedBy?.username, 'busyhost');
       // The button is disabled then; a share started anyway (a race) is refused and said so.
-      await app.toggleScreenShare();
+      await app.meetingPage.toggleScreenShare();
       assert.equal(app.screenSharing, false);
       assert.match(
         app.state.toolbarError,
         /Someone else is sharing their screen \(ERR_SCREEN_SHARE_BUSY\)/,
       );
       // Not the host: the room option is refused too.
-      await app.setAllowMultipleScreens(true);
+      await app.meetingPage.setAllowMultipleScreens(true);
       assert.match(app.state.toolbarError, /ERR_NOT_HOST/);
       // Once the host allows several screens, the share starts.
       const told = waitFor(app.client as MeetingClient, 'roomOptions');
@@ -853,7 +853,7 @@ describe('desktop client (real window under Xvfb)', function () {
         'screenShare',
         (e: { memberId: number; active: boolean }) => e.memberId === app.selfId && e.active,
       );
-      await app.toggleScreenShare();
+      await app.meetingPage.toggleScreenShare();
       assert.equal(app.state.toolbarError, '');
       assert.equal(app.screenSharing, true);
       await shared;

@@ -113,7 +113,7 @@ function ChatPaneImpl({ app, others, chatCount, error }: ChatPaneProps): React.R
     if (!box) return;
     const text = box.text();
     if (!text.trim()) return;
-    void app.say(text, effectiveTarget).then((ok) => {
+    void app.meetingPage.say(text, effectiveTarget).then((ok) => {
       if (ok && box.text() === text) box.clear();
     });
   }, [app, effectiveTarget]);
@@ -225,14 +225,17 @@ function ToolbarImpl({
   allowMultipleScreens,
   error,
 }: ToolbarProps): React.ReactElement {
-  const micOn = useMemo(() => ({ clicked: () => void app.toggleMicrophone() }), [app]);
-  const camOn = useMemo(() => ({ clicked: () => void app.toggleCamera() }), [app]);
-  const shareOn = useMemo(() => ({ clicked: () => void app.toggleScreenShare() }), [app]);
-  const leaveOn = useMemo(() => ({ clicked: () => void app.leaveMeeting() }), [app]);
+  const micOn = useMemo(() => ({ clicked: () => void app.meetingPage.toggleMicrophone() }), [app]);
+  const camOn = useMemo(() => ({ clicked: () => void app.meetingPage.toggleCamera() }), [app]);
+  const shareOn = useMemo(
+    () => ({ clicked: () => void app.meetingPage.toggleScreenShare() }),
+    [app],
+  );
+  const leaveOn = useMemo(() => ({ clicked: () => void app.meetingPage.leave() }), [app]);
   const onEffect = useCallback(
     (i: number) => {
       const picked = FACE_EFFECTS[i];
-      if (picked) void app.setEffect(picked);
+      if (picked) void app.meetingPage.setEffect(picked);
     },
     [app],
   );
@@ -253,7 +256,7 @@ function ToolbarImpl({
   const allowOn = useMemo(
     () => ({
       clicked: (checked: boolean) =>
-        void app
+        void app.meetingPage
           .setAllowMultipleScreens(checked)
           .then(() => allowBox.current?.setChecked(app.roomOptions.allowMultipleScreens)),
     }),
@@ -368,7 +371,7 @@ export function MeetingView({
     .map((m) => m.username)
     .join('|');
   const others = useMemo(() => (othersKey ? othersKey.split('|') : []), [othersKey]);
-  const self = app.selfMediaState();
+  const self = app.meetingPage.selfMediaState();
 
   return (
     <View id="meetingPage" ref={page} style="flex: 1; flex-direction: column;">

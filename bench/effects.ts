@@ -9,11 +9,11 @@
  */
 import os from 'node:os';
 import { FaceEffects, FACE_EFFECTS, type FaceEffect } from '../client/media/effects/FaceEffects';
+import { findFaceCascade } from '../client/media/effects/cascade';
 import {
   FaceTracker,
   FACE_DETECT_EVERY,
   FACE_DETECT_WIDTH,
-  findFaceCascade,
 } from '../client/media/effects/FaceTracker';
 import { VideoFrame } from '../client/media/frames';
 import { encodeJpeg } from '../client/media/codec/Jpeg';

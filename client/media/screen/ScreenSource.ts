@@ -15,7 +15,8 @@ import { VideoFrame } from '../frames';
 import { PacedVideoSource, type VideoSourceEvents } from '../capture/PacedVideoSource';
 import { SCREEN_DEFAULT_FPS, SCREEN_FIT_HEIGHT, SCREEN_FIT_WIDTH } from '../../../common/constants';
 import { even, fitInside, screenImageToBgr } from './convert';
-import { createScreenGrabber, type ScreenGrabber } from './ScreenGrabber';
+import { createScreenGrabber } from './platforms';
+import type { ScreenGrabber } from './ScreenGrabber';
 
 export { SCREEN_DEFAULT_FPS };
 

@@ -88,16 +88,19 @@ export class MediaLinks extends TypedEmitter<MediaTransportEvents> implements Me
     this.#install(kind, link);
   }
 
+  /** Writes a whole media frame; false when the link is backed up (wait for 'drain') or absent. */
   send(kind: MediaLinkKind, frame: Buffer): boolean {
     const link = this.#links[kind];
     return link ? link.socket.writeFrame(frame) : false;
   }
 
+  /** True while a link of `kind` is attached and open. */
   isOpen(kind: MediaLinkKind): boolean {
     const link = this.#links[kind];
     return link !== null && !link.socket.closed;
   }
 
+  /** Bytes written on the link of `kind` but not yet handed to the kernel (0 without a link). */
   queuedBytes(kind: MediaLinkKind): number {
     return this.#links[kind]?.socket.queuedBytes ?? 0;
   }

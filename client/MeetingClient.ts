@@ -56,7 +56,9 @@ export interface MeetingClientOptions {
 }
 
 export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
+  /** The server this client talks to. */
   readonly address: ServerAddress;
+  /** Offset of the server's clock, sampled by every ping. */
   readonly clock = new ClockSync();
   /** The one door for media frames; it outlives the links behind it. */
   readonly transport = new MediaLinks();

@@ -91,10 +91,12 @@ const CAPTURE_RING = 1024;
 class Window {
   readonly #values: number[] = [];
   constructor(readonly size = 1000) {}
+  /** Adds a sample, forgetting the oldest beyond `size`. */
   add(v: number): void {
     this.#values.push(v);
     if (this.#values.length > this.size) this.#values.shift();
   }
+  /** The `p`-th percentile of the samples kept, or null before any. */
   percentile(p: number): number | null {
     if (this.#values.length === 0) return null;
     const sorted = [...this.#values].sort((a, b) => a - b);
@@ -156,6 +158,7 @@ export class ReceivePath {
     this.#activeSpeaker.remove(memberId);
   }
 
+  /** Counters and latencies of what was received. */
   stats(): ReceiveStats {
     let audioDropped = this.#counts.audioStale;
     let concealed = 0;

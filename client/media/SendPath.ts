@@ -129,6 +129,7 @@ export class SendPath {
     this.#camera = source;
   }
 
+  /** Stops the camera. */
   closeCamera(): void {
     this.#camera?.stop();
     this.#camera = null;
@@ -148,6 +149,7 @@ export class SendPath {
     this.#microphone = source;
   }
 
+  /** Stops the microphone. */
   async closeMicrophone(): Promise<void> {
     const source = this.#microphone;
     this.#microphone = null;

@@ -5,7 +5,7 @@
  * controller: `loginPage`, `lobbyPage`, `meetingPage`. Every protocol and media step is delegated
  * to MeetingClient / MediaSession.
  */
-import { type FaceEffectName } from '../../common/constants';
+import type { FaceEffectName } from '../../common/constants';
 import { ErrorCode, MeetingError } from '../../common/errors';
 import type { ChatMessage, MeetingInfo, MemberInfo, RoomOptions } from '../../common/protocol';
 import { TypedEmitter } from '../../common/TypedEmitter';
@@ -82,6 +82,7 @@ export class DesktopApp extends TypedEmitter<DesktopAppEvents> {
     });
   }
 
+  /** What the views show (a new object on every change). */
   get state(): Readonly<DesktopState> {
     return this.#state;
   }
@@ -101,15 +102,19 @@ export class DesktopApp extends TypedEmitter<DesktopAppEvents> {
   get selfId(): number | null {
     return this.#client?.session?.memberId ?? null;
   }
+  /** This client's username while logged in. */
   get username(): string {
     return this.#client?.session?.username ?? '';
   }
+  /** Members of the current meeting, self included. */
   get members(): MemberInfo[] {
     return this.#client?.members ?? [];
   }
+  /** Chat of the current meeting. */
   get chat(): readonly ChatMessage[] {
     return this.#client?.chat ?? [];
   }
+  /** The current meeting, or null. */
   get meeting(): MeetingInfo | null {
     return this.#client?.meeting ?? null;
   }
@@ -121,6 +126,7 @@ export class DesktopApp extends TypedEmitter<DesktopAppEvents> {
   get screenSharing(): boolean {
     return this.meetingPage.media?.screenSharing ?? false;
   }
+  /** The host's options for the current meeting. */
   get roomOptions(): RoomOptions {
     return this.#client?.roomOptions ?? { allowMultipleScreens: false };
   }

@@ -190,6 +190,7 @@ export class VideoRenderer {
     );
   }
 
+  /** What was painted, skipped and failed so far. */
   stats(): VideoRendererStats {
     const s = this.#stats;
     return {

@@ -133,10 +133,12 @@ export class MeetingPage {
     return { audio: self?.audio ?? false, video: self?.video ?? false };
   }
 
+  /** Turns the microphone on or off. */
   async toggleMicrophone(): Promise<void> {
     await this.#toggle('audio');
   }
 
+  /** Turns the camera on or off. */
   async toggleCamera(): Promise<void> {
     await this.#toggle('video');
   }

@@ -150,6 +150,10 @@ export const ACCESS_LOG_FILE = 'access.log';
 // CLIENT MEDIA: audio and video settings, jitter buffer, VAD, effects, screen
 // =================================================================================================
 
+// ---- client: chat ------------------------------------------------------------------------------
+/** Messages of a meeting's history a client fetches on joining at most (the newest ones). */
+export const CHAT_HISTORY_CLIENT_MAX = 1000;
+
 // ---- audio and video settings ----------------------------------------------------------------
 export const AUDIO_SAMPLE_RATE = 48_000;
 export const AUDIO_CHANNELS = 1;

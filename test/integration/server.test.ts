@@ -91,8 +91,8 @@ for (const kind of TEST_DATABASE_KINDS) {
     it('refuses media links with a wrong token and closes them with the control link', async () => {
       const a = await t.client();
       await a.register('erin', 'password1');
-      const audio = a.mediaLink('audio');
-      const video = a.mediaLink('video');
+      const audio = a.transport.linkForTests('audio');
+      const video = a.transport.linkForTests('video');
       assert.ok(audio && video, 'both media links attached');
       const { MeetingClient } = await import('../../client/MeetingClient');
       const intruder = new MeetingClient({ host: '127.0.0.1', port: t.port });

@@ -137,6 +137,15 @@ export async function runBot(options: BotOptions): Promise<number> {
     finish(4);
   });
   try {
+    // Bad media choices fail before anything connects (a typo should not create a meeting).
+    if (mediaWanted(options)) {
+      const { checkMediaChoices } = await import('./media/preflight');
+      checkMediaChoices({
+        video: parseVideoSpec(options.video),
+        audio: parseAudioSpec(options.audio),
+        speaker: speakerSpec(options),
+      });
+    }
     await client.connect();
     const session = options.register
       ? await client.register(options.user, options.password)
@@ -197,22 +206,31 @@ export async function runBot(options: BotOptions): Promise<number> {
   }
 }
 
+/** Where the bot's received audio goes: a WAV file, a PortAudio device, or nowhere. */
+function speakerSpec(options: BotOptions): string | number {
+  return options.recordAudio ?? (options.speaker ? parseAudioSpec(options.speaker) : 'none');
+}
+
+/** Whether the bot sends or records anything (and so needs the media layer). */
+function mediaWanted(options: BotOptions): boolean {
+  return (
+    options.video !== 'none' ||
+    options.audio !== 'none' ||
+    speakerSpec(options) !== 'none' ||
+    !!options.recordVideo ||
+    !!options.stats ||
+    !!options.screen
+  );
+}
+
 /** Starts the media pipeline when the bot sends or records anything. */
 async function startMedia(
   client: MeetingClient,
   options: BotOptions,
   print: (event: string, data: Record<string, unknown>) => void,
 ): Promise<MediaSession | null> {
-  const speaker =
-    options.recordAudio ?? (options.speaker ? parseAudioSpec(options.speaker) : 'none');
-  const wanted =
-    options.video !== 'none' ||
-    options.audio !== 'none' ||
-    speaker !== 'none' ||
-    options.recordVideo ||
-    options.stats ||
-    options.screen;
-  if (!wanted) return null;
+  const speaker = speakerSpec(options);
+  if (!mediaWanted(options)) return null;
   const { MediaSession } = await import('./media/MediaSession');
   const media = new MediaSession(client, {
     video: parseVideoSpec(options.video),

@@ -289,7 +289,8 @@ export function encodeControl(message: object, maxFrameSize: number): Buffer {
 export function excerpt(text: string, max = ERROR_EXCERPT_MAX): string {
   // eslint-disable-next-line no-control-regex
   const clean = text.slice(0, max + 1).replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
-  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
+  // At most `max` characters, the ellipsis included.
+  return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
 }
 
 /**

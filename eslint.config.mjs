@@ -14,6 +14,26 @@ export default tseslint.config(
     },
   },
   {
+    // common/ is imported by both sides and depends on neither: nothing from server/, client/ or db/
+    // (nor bench/ or test/), type-only imports included. Import cycles are checked by madge
+    // (`npm run lint:cycles`).
+    files: ['common/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+(server|client|db|bench|test)(/|$)',
+              message:
+                'common/ is shared by server and client: it must not import server/, client/, db/, bench/ or test/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
     languageOptions: {
       globals: {

@@ -9,15 +9,15 @@
  */
 import os from 'node:os';
 import { FaceEffects, FACE_EFFECTS, type FaceEffect } from '../client/media/effects/FaceEffects';
+import { findFaceCascade } from '../client/media/effects/cascade';
 import {
   FaceTracker,
   FACE_DETECT_EVERY,
   FACE_DETECT_WIDTH,
-  findFaceCascade,
 } from '../client/media/effects/FaceTracker';
 import { VideoFrame } from '../client/media/frames';
-import { encodeJpeg } from '../client/media/Jpeg';
-import { cv, type Mat } from '../client/media/opencv';
+import { encodeJpeg } from '../client/media/codec/Jpeg';
+import { cv, type Mat } from '../client/media/native/opencv';
 
 const MEGAMIND = '/usr/share/doc/opencv-doc/examples/data/Megamind.avi';
 const WIDTH = 640;

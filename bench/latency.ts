@@ -11,7 +11,7 @@ import path from 'node:path';
 import { nowMs } from '../common/clock';
 import { MeetingClient } from '../client/MeetingClient';
 import { MediaSession } from '../client/media/MediaSession';
-import { decodeJpeg } from '../client/media/Jpeg';
+import { decodeJpeg } from '../client/media/codec/Jpeg';
 import { MeetingServer } from '../server/MeetingServer';
 import { createLogger } from '../server/logger';
 

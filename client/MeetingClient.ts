@@ -1,24 +1,22 @@
 /**
- * The UI-free client core: control link, session, meetings, chat, and the audio and video links.
- * The desktop UI, the CLI bot and the tests all drive this class; it holds the meeting state that a
- * UI renders (members, host, chat) and emits an event on every change.
+ * The UI-free client core: the control link, the session, meetings and chat, and the media links
+ * behind one `MediaTransport`. The desktop UI, the CLI bot and the tests all drive this class; the
+ * meeting state a UI renders lives in a `MeetingState` it exposes through getters, and every
+ * change is announced with an event.
  */
-import net from 'node:net';
 import { nowMs } from '../common/clock';
 import {
-  DEFAULT_HOST,
-  DEFAULT_PORT,
-  FrameType,
+  CHAT_HISTORY_CLIENT_MAX,
   HEARTBEAT_INTERVAL_MS,
   MAX_FRAME_SIZE,
   REQUEST_TIMEOUT_MS,
+  type FaceEffectName,
 } from '../common/constants';
-import { ErrorCode, MeetingError, isErrorCode, type ErrorCodeValue } from '../common/errors';
-import { FramedSocket } from '../common/FramedSocket';
-import { frameType } from '../common/framing';
+import { DecodeError, ErrorCode, MeetingError } from '../common/errors';
+import type { FramedSocket } from '../common/FramedSocket';
+import { MEDIA_LINK_KINDS } from '../common/links';
 import {
-  decodeControlFrame,
-  parseServerMessage,
+  parseServerEvent,
   type ChatMessage,
   type JoinResult,
   type LoginResult,
@@ -28,24 +26,17 @@ import {
   type RequestResults,
   type RequestType,
   type RoomOptions,
+  type ServerEvent,
   type ServerEvents,
 } from '../common/protocol';
-import type { FaceEffectName } from '../common/constants';
 import { TypedEmitter } from '../common/TypedEmitter';
 import { ClockSync } from './ClockSync';
+import { connectSocket, type ServerAddress } from './connect';
+import { MediaLinks } from './MediaTransport';
+import { MeetingState } from './MeetingState';
+import { RequestChannel } from './RequestChannel';
 
-export interface ServerAddress {
-  host: string;
-  port: number;
-}
-
-/** Parses `HOST:PORT` (or `PORT`, or `HOST`) into an address. */
-export function parseServerAddress(value: string): ServerAddress {
-  const match = /^(?:\[?([^\]]*?)\]?:)?(\d+)$/.exec(value.trim());
-  if (match) return { host: match[1] || DEFAULT_HOST, port: Number(match[2]) };
-  if (value.trim()) return { host: value.trim(), port: DEFAULT_PORT };
-  throw new TypeError(`server address '${value}' is not HOST:PORT`);
-}
+export { parseServerAddress, type ServerAddress } from './connect';
 
 export type MeetingClientEvents = {
   [K in keyof ServerEvents]: [data: ServerEvents[K]];
@@ -54,10 +45,6 @@ export type MeetingClientEvents = {
   joined: [result: JoinResult];
   /** Left the meeting (by request or because the session ended). */
   left: [];
-  /** A media frame arrived on the audio or video link (whole frame, prefix included). */
-  media: [frame: Buffer, link: 'audio' | 'video'];
-  /** The server reported a protocol error not tied to a request. */
-  protocolError: [error: { code: string; message: string }];
   /** The control link closed; the client is unusable afterwards. */
   close: [reason: string];
 };
@@ -69,106 +56,19 @@ export interface MeetingClientOptions {
   requestTimeoutMs?: number;
 }
 
-interface Pending {
-  resolve: (value: unknown) => void;
-  reject: (error: Error) => void;
-  timer: NodeJS.Timeout;
-}
-
-function connectSocket(address: ServerAddress, maxFrameSize: number): Promise<FramedSocket> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: address.host, port: address.port });
-    const onError = (error: Error): void => {
-      socket.destroy();
-      reject(
-        new MeetingError(
-          ErrorCode.CONNECT_FAILED,
-          `cannot reach ${address.host}:${address.port}: ${error.message}`,
-        ),
-      );
-    };
-    socket.once('error', onError);
-    socket.once('connect', () => {
-      socket.off('error', onError);
-      resolve(new FramedSocket(socket, maxFrameSize));
-    });
-  });
-}
-
-/** Sends requests on one framed link and matches replies by id. */
-class RequestChannel {
-  readonly #socket: FramedSocket;
-  readonly #timeoutMs: number;
-  readonly #pending = new Map<number, Pending>();
-  #nextId = 1;
-
-  constructor(socket: FramedSocket, timeoutMs: number) {
-    this.#socket = socket;
-    this.#timeoutMs = timeoutMs;
-    socket.on('close', (reason) =>
-      this.failAll(new MeetingError(ErrorCode.CONNECTION_CLOSED, `connection closed: ${reason}`)),
-    );
-  }
-
-  request<K extends RequestType>(type: K, data: RequestParams<K>): Promise<RequestResults[K]> {
-    if (this.#socket.closed) {
-      return Promise.reject(new MeetingError(ErrorCode.CONNECTION_CLOSED, 'connection closed'));
-    }
-    const id = this.#nextId++;
-    return new Promise<RequestResults[K]>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(id);
-        reject(
-          new MeetingError(ErrorCode.TIMEOUT, `no reply to ${type} within ${this.#timeoutMs} ms`),
-        );
-      }, this.#timeoutMs);
-      this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer });
-      this.#socket.sendControl({ id, type, data });
-    });
-  }
-
-  /** Settles the request a reply answers; false when no request has that id. */
-  settle(
-    id: number,
-    ok: boolean,
-    data: unknown,
-    error?: { code: string; message: string },
-  ): boolean {
-    const pending = this.#pending.get(id);
-    if (!pending) return false;
-    this.#pending.delete(id);
-    clearTimeout(pending.timer);
-    if (ok) pending.resolve(data);
-    else {
-      const code: ErrorCodeValue =
-        error && isErrorCode(error.code) ? error.code : ErrorCode.INTERNAL;
-      pending.reject(new MeetingError(code, error?.message ?? 'request failed'));
-    }
-    return true;
-  }
-
-  failAll(error: Error): void {
-    for (const [id, pending] of this.#pending) {
-      clearTimeout(pending.timer);
-      this.#pending.delete(id);
-      pending.reject(error);
-    }
-  }
-}
-
 export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
+  /** The server this client talks to. */
   readonly address: ServerAddress;
+  /** Offset of the server's clock, sampled by every ping. */
   readonly clock = new ClockSync();
+  /** The one door for media frames; it outlives the links behind it. */
+  readonly transport = new MediaLinks();
   readonly #options: Required<MeetingClientOptions>;
+  readonly #state = new MeetingState();
   #control: FramedSocket | null = null;
   #requests: RequestChannel | null = null;
-  #media: { audio: FramedSocket | null; video: FramedSocket | null } = { audio: null, video: null };
   #heartbeat: NodeJS.Timeout | null = null;
   #session: LoginResult | null = null;
-  #meeting: MeetingInfo | null = null;
-  #members = new Map<number, MemberInfo>();
-  #chat: ChatMessage[] = [];
-  #roomOptions: RoomOptions = { allowMultipleScreens: false };
   #closed = false;
 
   constructor(address: ServerAddress, options: MeetingClientOptions = {}) {
@@ -183,28 +83,35 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
 
   // ---- state a UI renders --------------------------------------------------------------------
 
+  /** The logged-in session, or null. */
   get session(): LoginResult | null {
     return this.#session;
   }
+  /** The meeting this client is in, or null. */
   get meeting(): MeetingInfo | null {
-    return this.#meeting;
+    return this.#state.meeting;
   }
   /** Members of the current meeting, oldest first (self included). */
   get members(): MemberInfo[] {
-    return [...this.#members.values()];
+    return this.#state.members;
   }
   /** Chat of the current meeting: history on join, then live messages. */
   get chat(): readonly ChatMessage[] {
-    return this.#chat;
+    return this.#state.chat;
   }
   /** Options the host set for the current meeting. */
   get roomOptions(): RoomOptions {
-    return this.#roomOptions;
+    return this.#state.options;
   }
   /** This client's own member entry in the current meeting. */
   get self(): MemberInfo | undefined {
-    return this.#session ? this.#members.get(this.#session.memberId) : undefined;
+    return this.#session ? this.#state.member(this.#session.memberId) : undefined;
   }
+  /** The member whose screen share keeps this one from starting one, or null when it may. */
+  get shareBlockedBy(): MemberInfo | null {
+    return this.#state.shareBlockedBy(this.#session?.memberId ?? null);
+  }
+  /** True while the control link is open. */
   get connected(): boolean {
     return this.#control !== null && !this.#control.closed;
   }
@@ -216,8 +123,10 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
     if (this.#control) return;
     const control = await connectSocket(this.address, MAX_FRAME_SIZE.control);
     this.#control = control;
-    this.#requests = new RequestChannel(control, this.#options.requestTimeoutMs);
-    control.on('frame', (frame) => this.#onControlFrame(frame));
+    this.#requests = new RequestChannel(control, {
+      timeoutMs: this.#options.requestTimeoutMs,
+      onEvent: (name, data) => this.#onEvent(name, data),
+    });
     control.on('close', (reason) => this.#onControlClose(reason));
     this.#heartbeat = setInterval(
       () => void this.ping().catch(() => undefined),
@@ -247,84 +156,53 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
     for (let i = 0; i < samples; i++) await this.ping();
   }
 
+  /** Creates an account and logs into it (then attaches the media links). */
   async register(username: string, password: string): Promise<LoginResult> {
     return this.#afterLogin(await this.request('register', { username, password }));
   }
 
+  /** Logs in (then attaches the media links). */
   async login(username: string, password: string): Promise<LoginResult> {
     return this.#afterLogin(await this.request('login', { username, password }));
   }
 
+  /** Ends the session; the control link stays open for another login. */
   async logout(): Promise<void> {
     await this.request('logout', {});
     this.#resetMeeting();
     this.#session = null;
-    this.#closeMedia();
+    this.transport.closeAll('client closing');
   }
 
   async #afterLogin(result: LoginResult): Promise<LoginResult> {
     this.#session = result;
     if (this.#options.media) {
-      await Promise.all([this.#attach('audio', result.token), this.#attach('video', result.token)]);
+      await Promise.all(
+        MEDIA_LINK_KINDS.map((kind) =>
+          this.transport.open(this.address, kind, result.token, this.#options.requestTimeoutMs),
+        ),
+      );
     }
     return result;
   }
 
-  async #attach(kind: 'audio' | 'video', token: string): Promise<void> {
-    const socket = await connectSocket(this.address, MAX_FRAME_SIZE.control);
-    const channel = new RequestChannel(socket, this.#options.requestTimeoutMs);
-    socket.on('frame', (frame) => {
-      if (frameType(frame) === FrameType.MEDIA) {
-        this.safeEmit('media', frame, kind);
-        return;
-      }
-      const message = parseServerMessage(decodeControlFrame(frame));
-      if ('id' in message)
-        channel.settle(
-          message.id,
-          message.ok,
-          message.ok ? message.data : undefined,
-          message.ok ? undefined : message.error,
-        );
-    });
-    try {
-      await channel.request('attach', { token, link: kind });
-    } catch (error) {
-      socket.destroy('attach failed');
-      throw error;
-    }
-    socket.maxFrameSize = MAX_FRAME_SIZE[kind];
-    this.#media[kind] = socket;
-    socket.on('close', () => {
-      if (this.#media[kind] === socket) this.#media[kind] = null;
-    });
-  }
-
-  /** Writes a whole media frame on the audio or video link; false when the link is backed up or absent. */
-  sendMedia(link: 'audio' | 'video', frame: Buffer): boolean {
-    const socket = this.#media[link];
-    return socket ? socket.writeFrame(frame) : false;
-  }
-
-  /** The media link, for callers that watch backpressure ('drain'). */
-  mediaLink(link: 'audio' | 'video'): FramedSocket | null {
-    return this.#media[link];
-  }
-
   // ---- meetings and chat ---------------------------------------------------------------------
 
+  /** Creates a meeting (with an optional password) and enters it as its host. */
   async createMeeting(name: string, password?: string): Promise<JoinResult> {
     return this.#enter(
       await this.request('createMeeting', password ? { name, password } : { name }),
     );
   }
 
+  /** Joins a meeting by id. */
   async joinMeeting(meetingId: string, password?: string): Promise<JoinResult> {
     return this.#enter(
       await this.request('joinMeeting', password ? { meetingId, password } : { meetingId }),
     );
   }
 
+  /** Leaves the current meeting. */
   async leaveMeeting(): Promise<void> {
     await this.request('leaveMeeting', {});
     this.#resetMeeting();
@@ -333,168 +211,108 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
   /** Sends a chat message (private when `to` names a member); resolves once the server stored it. */
   async say(text: string, to?: string): Promise<ChatMessage> {
     const message = await this.request('chat', to ? { text, to } : { text });
-    this.#chat.push(message);
+    this.#state.addChat(message);
     return message;
   }
 
+  /** Tells the room whether this member's microphone and camera are on. */
   async setMediaState(audio: boolean, video: boolean): Promise<void> {
     await this.request('setMediaState', { audio, video });
-    const self = this.#session && this.#members.get(this.#session.memberId);
-    if (self) this.#members.set(self.memberId, { ...self, audio, video });
+    if (this.#session) this.#state.patchMember(this.#session.memberId, { audio, video });
   }
 
   /** Chooses the face effect (remembered for the account; the room is told). */
   async setEffect(effect: FaceEffectName): Promise<void> {
     await this.request('setEffect', { effect });
     if (this.#session) this.#session = { ...this.#session, effect };
-    if (this.#session) this.#patchMember(this.#session.memberId, { effect });
+    if (this.#session) this.#state.patchMember(this.#session.memberId, { effect });
   }
 
   /** Asks for the screen-share grant; rejects with ERR_SCREEN_SHARE_BUSY while someone else shares. */
   async startScreenShare(): Promise<void> {
     await this.request('startScreenShare', {});
-    if (this.#session) this.#patchMember(this.#session.memberId, { screen: true });
+    if (this.#session) this.#state.patchMember(this.#session.memberId, { screen: true });
   }
 
+  /** Gives the screen-share grant back. */
   async stopScreenShare(): Promise<void> {
     await this.request('stopScreenShare', {});
-    if (this.#session) this.#patchMember(this.#session.memberId, { screen: false });
+    if (this.#session) this.#state.patchMember(this.#session.memberId, { screen: false });
   }
 
   /** Host only. */
   async setRoomOptions(options: RoomOptions): Promise<void> {
-    this.#roomOptions = await this.request('setRoomOptions', options);
+    this.#state.setOptions(await this.request('setRoomOptions', options));
   }
 
-  #enter(result: JoinResult): JoinResult {
-    this.#meeting = result.meeting;
-    this.#roomOptions = { ...result.options };
-    this.#members = new Map(result.members.map((m) => [m.memberId, m]));
-    this.#chat = [...result.history];
-    this.safeEmit('joined', result);
-    return result;
+  /**
+   * Takes the meeting a create or join returned, then fetches the older pages of its chat history
+   * (the join reply holds only the newest page), up to CHAT_HISTORY_CLIENT_MAX messages.
+   */
+  async #enter(result: JoinResult): Promise<JoinResult> {
+    this.#state.enter(result);
+    let more = result.historyMore;
+    while (more && this.#state.chat.length < CHAT_HISTORY_CLIENT_MAX) {
+      const oldest = this.#state.chat[0]?.id;
+      const page = await this.request(
+        'chatHistory',
+        oldest !== undefined ? { before: oldest } : {},
+      );
+      this.#state.prependChat(page.messages);
+      more = page.more && page.messages.length > 0;
+    }
+    const full: JoinResult = { ...result, history: [...this.#state.chat], historyMore: more };
+    this.safeEmit('joined', full);
+    return full;
   }
 
   #resetMeeting(): void {
-    if (!this.#meeting) return;
-    this.#meeting = null;
-    this.#members.clear();
-    this.#chat = [];
-    this.safeEmit('left');
+    if (this.#state.reset()) this.safeEmit('left');
   }
 
   // ---- incoming ------------------------------------------------------------------------------
 
-  #onControlFrame(frame: Buffer): void {
-    let message;
+  #onEvent(name: string, data: unknown): void {
+    let event: ServerEvent | null;
     try {
-      message = parseServerMessage(decodeControlFrame(frame));
+      event = parseServerEvent(name, data);
     } catch (error) {
-      this.#control?.destroy(`bad message from server: ${(error as Error).message}`);
+      // A malformed event is dropped whole rather than applied in part; the application hears of
+      // it, the link stays up (the rest of what the server says may be fine).
+      const e = error instanceof DecodeError ? error : new DecodeError(String(error));
+      this.safeEmit('protocolError', { code: e.code, message: e.message });
       return;
     }
-    if ('id' in message) {
-      this.#requests?.settle(
-        message.id,
-        message.ok,
-        message.ok ? message.data : undefined,
-        message.ok ? undefined : message.error,
-      );
-      return;
+    // Events from a newer server are ignored.
+    if (!event) return;
+    this.#state.apply(event);
+    if (event.name === 'kicked') {
+      this.#resetMeeting();
+      this.#session = null;
     }
-    this.#onEvent(message.event, message.data);
+    this.#announce(event);
   }
 
-  #onEvent(event: string, data: unknown): void {
-    switch (event) {
-      case 'memberJoined': {
-        const member = data as ServerEvents['memberJoined'];
-        this.#members.set(member.memberId, member);
-        this.safeEmit('memberJoined', member);
-        break;
-      }
-      case 'memberLeft': {
-        const left = data as ServerEvents['memberLeft'];
-        this.#members.delete(left.memberId);
-        this.safeEmit('memberLeft', left);
-        break;
-      }
-      case 'hostChanged': {
-        const host = data as ServerEvents['hostChanged'];
-        for (const [id, m] of this.#members)
-          this.#members.set(id, { ...m, isHost: id === host.memberId });
-        this.safeEmit('hostChanged', host);
-        break;
-      }
-      case 'mediaState': {
-        const state = data as ServerEvents['mediaState'];
-        const member = this.#members.get(state.memberId);
-        if (member)
-          this.#members.set(state.memberId, { ...member, audio: state.audio, video: state.video });
-        this.safeEmit('mediaState', state);
-        break;
-      }
-      case 'effectChanged': {
-        const e = data as ServerEvents['effectChanged'];
-        this.#patchMember(e.memberId, { effect: e.effect });
-        this.safeEmit('effectChanged', e);
-        break;
-      }
-      case 'screenShare': {
-        const e = data as ServerEvents['screenShare'];
-        this.#patchMember(e.memberId, { screen: e.active });
-        this.safeEmit('screenShare', e);
-        break;
-      }
-      case 'roomOptions': {
-        const e = data as ServerEvents['roomOptions'];
-        this.#roomOptions = { ...e };
-        this.safeEmit('roomOptions', e);
-        break;
-      }
-      case 'chat': {
-        const message = data as ServerEvents['chat'];
-        this.#chat.push(message);
-        this.safeEmit('chat', message);
-        break;
-      }
-      case 'kicked': {
-        const kicked = data as ServerEvents['kicked'];
-        this.#resetMeeting();
-        this.#session = null;
-        this.safeEmit('kicked', kicked);
-        break;
-      }
-      case 'protocolError':
-        this.safeEmit('protocolError', data as { code: string; message: string });
-        break;
-      default:
-        // Events from a newer server are ignored.
-        break;
-    }
-  }
-
-  #patchMember(memberId: number, patch: Partial<MemberInfo>): void {
-    const member = this.#members.get(memberId);
-    if (member) this.#members.set(memberId, { ...member, ...patch });
+  /** Emits a validated event under its own name. */
+  #announce(event: ServerEvent): void {
+    // `event` pairs a name with that name's validated payload; TypeScript cannot follow the pairing
+    // into the intersection of the events map, so the emitter is seen through one signature.
+    const emit = this.safeEmit.bind(this) as <K extends keyof ServerEvents>(
+      name: K,
+      data: ServerEvents[K],
+    ) => boolean;
+    emit(event.name, event.data);
   }
 
   #onControlClose(reason: string): void {
     if (this.#heartbeat) clearInterval(this.#heartbeat);
     this.#heartbeat = null;
-    this.#closeMedia();
+    this.transport.closeAll('client closing');
     this.#resetMeeting();
     this.#session = null;
     this.#control = null;
     this.#requests = null;
     this.safeEmit('close', reason);
-  }
-
-  #closeMedia(): void {
-    for (const kind of ['audio', 'video'] as const) {
-      this.#media[kind]?.close('client closing');
-      this.#media[kind] = null;
-    }
   }
 
   /** Closes every link. Idempotent. */
@@ -505,7 +323,7 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
     if (!control) return;
     const closed = new Promise<void>((resolve) => control.once('close', () => resolve()));
     control.close('client closing');
-    this.#closeMedia();
+    this.transport.closeAll('client closing');
     await closed;
   }
 }

@@ -4,10 +4,11 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_HOST, DEFAULT_PORT, FACE_EFFECTS, type FaceEffectName } from '../common/constants';
-import { MeetingError } from '../common/errors';
+import { ErrorCode, MeetingError, type ErrorCodeValue } from '../common/errors';
 import fs from 'node:fs';
 import path from 'node:path';
 import { MeetingClient, parseServerAddress } from './MeetingClient';
+import { MediaError, type MediaErrorCodeValue } from './media/errors';
 import type { MediaSession, MediaSessionOptions } from './media/MediaSession';
 
 /** `none`, `testpattern`, a camera index, or a video file. */
@@ -72,6 +73,19 @@ export interface BotOptions {
   screen?: boolean;
 }
 
+/**
+ * The `code` and `message` printed for an error: a protocol (`ERR_*`) or media (`ERR_MEDIA_*`) error
+ * keeps its own code; anything else is an unexpected fault, `ERR_INTERNAL`.
+ */
+export function errorFields(error: unknown): {
+  code: ErrorCodeValue | MediaErrorCodeValue;
+  message: string;
+} {
+  if (error instanceof MeetingError || error instanceof MediaError)
+    return { code: error.code, message: error.message };
+  return { code: ErrorCode.INTERNAL, message: String(error) };
+}
+
 /** Prints one line per event: JSON objects with --json, readable text otherwise. */
 function makePrinter(json: boolean): (event: string, data: Record<string, unknown>) => void {
   return (event, data) => {
@@ -123,6 +137,15 @@ export async function runBot(options: BotOptions): Promise<number> {
     finish(4);
   });
   try {
+    // Bad media choices fail before anything connects (a typo should not create a meeting).
+    if (mediaWanted(options)) {
+      const { checkMediaChoices } = await import('./media/preflight');
+      checkMediaChoices({
+        video: parseVideoSpec(options.video),
+        audio: parseAudioSpec(options.audio),
+        speaker: speakerSpec(options),
+      });
+    }
     await client.connect();
     const session = options.register
       ? await client.register(options.user, options.password)
@@ -175,14 +198,29 @@ export async function runBot(options: BotOptions): Promise<number> {
     }
     return code;
   } catch (error) {
-    const e =
-      error instanceof MeetingError ? error : new MeetingError('ERR_INTERNAL', String(error));
-    print('error', { code: e.code, message: e.message });
+    print('error', errorFields(error));
     return 2;
   } finally {
     client.removeAllListeners('close');
     await client.close();
   }
+}
+
+/** Where the bot's received audio goes: a WAV file, a PortAudio device, or nowhere. */
+function speakerSpec(options: BotOptions): string | number {
+  return options.recordAudio ?? (options.speaker ? parseAudioSpec(options.speaker) : 'none');
+}
+
+/** Whether the bot sends or records anything (and so needs the media layer). */
+function mediaWanted(options: BotOptions): boolean {
+  return (
+    options.video !== 'none' ||
+    options.audio !== 'none' ||
+    speakerSpec(options) !== 'none' ||
+    !!options.recordVideo ||
+    !!options.stats ||
+    !!options.screen
+  );
 }
 
 /** Starts the media pipeline when the bot sends or records anything. */
@@ -191,16 +229,8 @@ async function startMedia(
   options: BotOptions,
   print: (event: string, data: Record<string, unknown>) => void,
 ): Promise<MediaSession | null> {
-  const speaker =
-    options.recordAudio ?? (options.speaker ? parseAudioSpec(options.speaker) : 'none');
-  const wanted =
-    options.video !== 'none' ||
-    options.audio !== 'none' ||
-    speaker !== 'none' ||
-    options.recordVideo ||
-    options.stats ||
-    options.screen;
-  if (!wanted) return null;
+  const speaker = speakerSpec(options);
+  if (!mediaWanted(options)) return null;
   const { MediaSession } = await import('./media/MediaSession');
   const media = new MediaSession(client, {
     video: parseVideoSpec(options.video),
@@ -209,7 +239,7 @@ async function startMedia(
     ...(options.fps ? { fps: options.fps } : {}),
   });
   if (options.effect) await media.setEffect(options.effect);
-  media.on('error', (e) => print('error', { code: 'ERR_MEDIA', message: e.message }));
+  media.on('error', (e) => print('error', errorFields(e)));
   media.on('activeSpeaker', (memberId) => print('active-speaker', { memberId }));
   if (options.recordVideo) {
     const dir = options.recordVideo;
@@ -219,10 +249,17 @@ async function startMedia(
       fs.writeFile(path.join(dir, name), f.jpeg, () => undefined);
     });
   }
-  await media.start();
-  if (options.screen) {
-    await media.startScreenShare();
-    print('screen-share', { active: true, display: process.env.DISPLAY ?? null });
+  try {
+    await media.start();
+    if (options.screen) {
+      await media.startScreenShare();
+      print('screen-share', { active: true, display: process.env.DISPLAY ?? null });
+    }
+  } catch (error) {
+    // A source that failed to open leaves the rest started (the playout timer): stop it, or the
+    // bot would print the error and never exit.
+    await media.stop();
+    throw error;
   }
   client.on('screenShare', (e) => print('screen-share', { ...e }));
   client.on('effectChanged', (e) => print('effect', { ...e }));

@@ -1,6 +1,8 @@
 /**
  * Bounds-checked binary codecs over a `{ buffer, start, end }` state, in the manner of
  * compact-encoding: every read checks that its bytes are there and throws 'Out of bounds' if not.
+ * A read past the end is a DecodeError (bad input); a write past the end is an EncodeError (the
+ * caller sized its buffer wrong), so an encode path never reports a decode failure.
  */
 import { DecodeError, EncodeError } from './errors';
 
@@ -21,14 +23,20 @@ export function state(buffer: Buffer, start = 0, end = buffer.length): CodecStat
   return { buffer, start, end };
 }
 
+/** Checks that `bytes` remain to be read. */
 function need(s: CodecState, bytes: number): void {
   if (s.end - s.start < bytes) throw new DecodeError('Out of bounds');
+}
+
+/** Checks that `bytes` remain to be written. */
+function room(s: CodecState, bytes: number): void {
+  if (s.end - s.start < bytes) throw new EncodeError('Out of bounds');
 }
 
 export const uint8: Codec<number> = {
   preencode: () => 1,
   encode(s, v) {
-    need(s, 1);
+    room(s, 1);
     s.buffer.writeUInt8(v, s.start);
     s.start += 1;
   },
@@ -43,7 +51,7 @@ export const uint8: Codec<number> = {
 export const uint32: Codec<number> = {
   preencode: () => 4,
   encode(s, v) {
-    need(s, 4);
+    room(s, 4);
     s.buffer.writeUInt32BE(v >>> 0, s.start);
     s.start += 4;
   },
@@ -59,7 +67,7 @@ export const uint32: Codec<number> = {
 export const uint64: Codec<number> = {
   preencode: () => 8,
   encode(s, v) {
-    need(s, 8);
+    room(s, 8);
     if (!Number.isSafeInteger(v) || v < 0)
       throw new TypeError('uint64 value must be a safe integer');
     s.buffer.writeUInt32BE(Math.floor(v / 0x1_0000_0000), s.start);
@@ -82,7 +90,7 @@ export function rest(max: number): Codec<Buffer> {
     preencode: (v) => v.length,
     encode(s, v) {
       if (v.length > max) throw new EncodeError(`payload of ${v.length} bytes exceeds ${max}`);
-      need(s, v.length);
+      room(s, v.length);
       s.buffer.set(v, s.start);
       s.start += v.length;
     },

@@ -1,18 +1,21 @@
 /**
  * Every constant of the system in one module (ports, limits, timeouts, media settings), imported by
  * both the server and the client.
+ *
+ * Sections, in this order: PROTOCOL (what both sides must agree on), SERVER, CLIENT MEDIA, DESKTOP.
+ * A constant goes in the section of the code that enforces it.
  */
 
-/** Protocol version spoken on all three links; bumped on incompatible changes. */
-export const PROTOCOL_VERSION = 1;
+// =================================================================================================
+// PROTOCOL: network, framing, link kinds, message limits, media wire format
+// =================================================================================================
 
 // ---- network ---------------------------------------------------------------------------------
+/** Protocol version spoken on all three links; bumped on incompatible changes. */
+export const PROTOCOL_VERSION = 1;
 /** Default address and TCP port of the meeting server; all three links of a client connect here. */
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 47800;
-/** Kinds of TCP link a client opens; the first frame on each link names its kind. */
-export const LINK_KINDS = ['control', 'audio', 'video'] as const;
-export type LinkKind = (typeof LINK_KINDS)[number];
 
 // ---- framing ---------------------------------------------------------------------------------
 /** Bytes of the big-endian length prefix in front of each frame. */
@@ -26,7 +29,12 @@ export const MAX_FRAME_SIZE: Readonly<Record<LinkKind, number>> = {
 /** Frame body types (first byte after the length prefix). */
 export const FrameType = { CONTROL: 0x01, MEDIA: 0x02 } as const;
 
-// ---- control messages ------------------------------------------------------------------------
+// ---- link kinds ------------------------------------------------------------------------------
+/** Kinds of TCP link a client opens; the first frame on each link names its kind. */
+export const LINK_KINDS = ['control', 'audio', 'video'] as const;
+export type LinkKind = (typeof LINK_KINDS)[number];
+
+// ---- message limits --------------------------------------------------------------------------
 export const USERNAME_PATTERN = /^[A-Za-z0-9_.-]{3,32}$/;
 export const PASSWORD_MIN_LENGTH = 6;
 export const PASSWORD_MAX_LENGTH = 128;
@@ -34,6 +42,8 @@ export const MEETING_NAME_MAX_LENGTH = 100;
 export const CHAT_MAX_LENGTH = 4000;
 /** Messages in one page of chat history at most (pages are bounded in bytes too). */
 export const CHAT_HISTORY_ON_JOIN = 100;
+/** Chat history is sent in pages of at most this many bytes of JSON (the join reply holds one). */
+export const CHAT_HISTORY_PAGE_BYTES = 16 * 1024;
 /** Characters of client input an error message may quote (names, keys, ids). */
 export const ERROR_EXCERPT_MAX = 40;
 /** Longest message of an error reply, whatever the request held. */
@@ -41,27 +51,7 @@ export const ERROR_MESSAGE_MAX = 300;
 /** How long a client waits for the reply to one request. */
 export const REQUEST_TIMEOUT_MS = 10_000;
 
-// ---- sessions --------------------------------------------------------------------------------
-/** Interval at which clients send heartbeats (ping) on the control link. */
-export const HEARTBEAT_INTERVAL_MS = 5_000;
-/** A control link silent for this long is dropped and its member leaves its meeting. */
-export const HEARTBEAT_TIMEOUT_MS = 15_000;
-/** Lifetime of a session token for attaching media links. */
-export const SESSION_TOKEN_TTL_MS = 12 * 60 * 60 * 1000;
-/** Bytes of randomness in a session token. */
-export const SESSION_TOKEN_BYTES = 24;
-
-// ---- accounts and the worker pool ------------------------------------------------------------
-/** scrypt parameters for password hashes (N=2^14, r=8, p=1: about 50 ms on these machines). */
-export const SCRYPT_PARAMS = { N: 16384, r: 8, p: 1, keyLength: 32, saltBytes: 16 } as const;
-/** Failed logins allowed per username+address within the window before requests are refused. */
-export const LOGIN_FAILURE_LIMIT = 5;
-export const LOGIN_FAILURE_WINDOW_MS = 60_000;
-/** Worker pool: threads and the bounded queue behind them ("server busy" past it). */
-export const WORKER_POOL_MAX_THREADS = 2;
-export const WORKER_POOL_MAX_QUEUE = 64;
-
-// ---- media -----------------------------------------------------------------------------------
+// ---- media wire format -----------------------------------------------------------------------
 export const MediaKind = { AUDIO: 1, VIDEO: 2 } as const;
 export type MediaKindValue = (typeof MediaKind)[keyof typeof MediaKind];
 /** Source ids of a member: a member may publish several sources of the same kind. */
@@ -75,6 +65,96 @@ export const MediaFlag = {
 /** Bytes of the binary media header that follows the frame type byte. */
 export const MEDIA_HEADER_BYTES = 20;
 
+// =================================================================================================
+// SERVER: sessions, auth and the worker pool, relay, links and backpressure, rate limits
+// =================================================================================================
+
+// ---- sessions and meetings -------------------------------------------------------------------
+/** Interval at which clients send heartbeats (ping) on the control link. */
+export const HEARTBEAT_INTERVAL_MS = 5_000;
+/** A control link silent for this long is dropped and its member leaves its meeting. */
+export const HEARTBEAT_TIMEOUT_MS = 15_000;
+/** Lifetime of a session token for attaching media links. */
+export const SESSION_TOKEN_TTL_MS = 12 * 60 * 60 * 1000;
+/** Bytes of randomness in a session token. */
+export const SESSION_TOKEN_BYTES = 24;
+/** Members one meeting holds at most (so that the member list fits in one join reply). */
+export const MEETING_MAX_MEMBERS = 200;
+/**
+ * Meeting ids: MEETING_ID_GROUPS groups of MEETING_ID_GROUP_LENGTH characters of Crockford's
+ * base32 (no i, l, o, u), e.g. `k3tq-8zrm-c1x5`: 2^60 possibilities, easy to read aloud or paste.
+ */
+export const MEETING_ID_ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
+export const MEETING_ID_GROUPS = 3;
+export const MEETING_ID_GROUP_LENGTH = 4;
+
+// ---- accounts and the worker pool ------------------------------------------------------------
+/** scrypt parameters for password hashes (N=2^14, r=8, p=1: about 50 ms on these machines). */
+export const SCRYPT_PARAMS = { N: 16384, r: 8, p: 1, keyLength: 32, saltBytes: 16 } as const;
+/** Failed logins allowed per username+address within the window before requests are refused. */
+export const LOGIN_FAILURE_LIMIT = 5;
+export const LOGIN_FAILURE_WINDOW_MS = 60_000;
+/** Worker pool: threads and the bounded queue behind them ("server busy" past it). */
+export const WORKER_POOL_MAX_THREADS = 2;
+export const WORKER_POOL_MAX_QUEUE = 64;
+/** Registrations hashing at once, server-wide: the rest of the worker pool stays for logins. */
+export const REGISTRATIONS_IN_FLIGHT = 8;
+
+// ---- relay -----------------------------------------------------------------------------------
+/** Bytes of video a receiver's socket may have queued before further video frames are dropped. */
+export const RELAY_VIDEO_QUEUE_BYTES = 512 * 1024;
+/** Audio never queues more than about this much per receiver and sender. */
+export const RELAY_AUDIO_QUEUE_MS = 200;
+/** While a receiver's audio socket is backed up, waiting frames are written at this interval. */
+export const RELAY_AUDIO_FLUSH_MS = 5;
+
+// ---- links and backpressure ------------------------------------------------------------------
+/** A link that neither logs in nor attaches within this time is closed (pings do not extend it). */
+export const AUTH_TIMEOUT_MS = 10_000;
+/** Requests queued or running on one link before the server stops reading it. */
+export const LINK_REQUESTS_IN_FLIGHT = 16;
+/**
+ * Unread output (bytes, beyond what the kernel holds) on a link above which the server stops
+ * reading its requests; a link that stays above it for LINK_STALL_MS is closed.
+ */
+export const LINK_OUTPUT_PAUSE_BYTES = 256 * 1024;
+export const LINK_STALL_MS = 3_000;
+/** Unread output (bytes) that closes a link at once. */
+export const LINK_OUTPUT_MAX_BYTES = 1024 * 1024;
+
+// ---- rate limits -----------------------------------------------------------------------------
+/** Connections open at once from one IP address (a client uses three), and in total. */
+export const CONNECTIONS_PER_ADDRESS = 64;
+export const CONNECTIONS_TOTAL = 10_000;
+/** Registrations per IP address: a burst, then this many per minute. */
+export const REGISTER_RATE = { perMinute: 30, burst: 30 } as const;
+/** Login attempts per IP address (any username, known or not), counted before the hash. */
+export const LOGIN_RATE = { perMinute: 60, burst: 30 } as const;
+/** Meeting joins per account and per IP address (a wrong meeting password counts too). */
+export const JOIN_RATE = { perMinute: 30, burst: 10 } as const;
+/** Chat messages per member. */
+export const CHAT_RATE = { perMinute: 300, burst: 20 } as const;
+/**
+ * Bit-rate cap per sender and media link (bytes/s, burst bytes); frames over it are dropped and
+ * counted. Audio: Opus voice is 3-8 KB/s; video: a 640x480 JPEG at 30 fps plus a shared screen.
+ */
+export const MEDIA_RATE_CAPS = {
+  audio: { bytesPerSecond: 32 * 1024, burstBytes: 16 * 1024 },
+  video: { bytesPerSecond: 4 * 1024 * 1024, burstBytes: 2 * 1024 * 1024 },
+} as const;
+
+// ---- logs ------------------------------------------------------------------------------------
+export const ACCESS_LOG_FILE = 'access.log';
+
+// =================================================================================================
+// CLIENT MEDIA: audio and video settings, jitter buffer, VAD, effects, screen
+// =================================================================================================
+
+// ---- client: chat ------------------------------------------------------------------------------
+/** Messages of a meeting's history a client fetches on joining at most (the newest ones). */
+export const CHAT_HISTORY_CLIENT_MAX = 1000;
+
+// ---- audio and video settings ----------------------------------------------------------------
 export const AUDIO_SAMPLE_RATE = 48_000;
 export const AUDIO_CHANNELS = 1;
 export const AUDIO_FRAME_MS = 20;
@@ -92,17 +172,21 @@ export const VIDEO_MAX_AGE_MS = 200;
  * must not be played late.
  */
 export const AUDIO_MAX_AGE_MS = 250;
+/** Audio a playback device may have waiting before new frames are dropped (ms). */
+export const AUDIO_PLAYBACK_MAX_QUEUE_MS = 200;
 
+// ---- jitter buffer ---------------------------------------------------------------------------
+/** Bounds of the jitter buffer's adaptive target depth (ms). */
+export const JITTER_MIN_DEPTH_MS = 20;
+export const JITTER_MAX_DEPTH_MS = 200;
+
+// ---- voice activity --------------------------------------------------------------------------
 /** Voice activity: speech lasts this long after the last loud frame (ms). */
 export const VAD_HANGOVER_MS = 300;
 /** Hysteresis of the active-speaker choice (ms). */
 export const ACTIVE_SPEAKER_HOLD_MS = 300;
-/** Bounds of the jitter buffer's adaptive target depth (ms). */
-export const JITTER_MIN_DEPTH_MS = 20;
-export const JITTER_MAX_DEPTH_MS = 200;
-/** Audio a playback device may have waiting before new frames are dropped (ms). */
-export const AUDIO_PLAYBACK_MAX_QUEUE_MS = 200;
 
+// ---- face effects ----------------------------------------------------------------------------
 /** Face effects a sender can apply before encoding (remembered per user). */
 export const FACE_EFFECTS = [
   'none',
@@ -125,67 +209,26 @@ export const FACE_DETECT_WIDTH = 240;
 export const FACE_DETECT_EVERY = 3;
 /** A face the detector no longer finds is kept this long (ms) before effects drop it. */
 export const FACE_HOLD_MS = 500;
+
+// ---- screen sharing --------------------------------------------------------------------------
 /** Frames per second of a screen share unless told otherwise (slides and text change slowly). */
 export const SCREEN_DEFAULT_FPS = 5;
 /** Without an explicit size, a shared screen is scaled down to fit this box, keeping its aspect ratio. */
 export const SCREEN_FIT_WIDTH = 1280;
 export const SCREEN_FIT_HEIGHT = 720;
 
-// ---- relay -----------------------------------------------------------------------------------
-/** Bytes of video a receiver's socket may have queued before further video frames are dropped. */
-export const RELAY_VIDEO_QUEUE_BYTES = 512 * 1024;
-/** Audio never queues more than about this much per receiver and sender. */
-export const RELAY_AUDIO_QUEUE_MS = 200;
-/** While a receiver's audio socket is backed up, waiting frames are written at this interval. */
-export const RELAY_AUDIO_FLUSH_MS = 5;
-/**
- * Bit-rate cap per sender and media link (bytes/s, burst bytes); frames over it are dropped and
- * counted. Audio: Opus voice is 3-8 KB/s; video: a 640x480 JPEG at 30 fps plus a shared screen.
- */
-export const MEDIA_RATE_CAPS = {
-  audio: { bytesPerSecond: 32 * 1024, burstBytes: 16 * 1024 },
-  video: { bytesPerSecond: 4 * 1024 * 1024, burstBytes: 2 * 1024 * 1024 },
-} as const;
+// =================================================================================================
+// DESKTOP: timing and layout of the NodeGui user interface
+// =================================================================================================
 
-// ---- server: links and backpressure ------------------------------------------------------------
-/** A link that neither logs in nor attaches within this time is closed (pings do not extend it). */
-export const AUTH_TIMEOUT_MS = 10_000;
-/** Requests queued or running on one link before the server stops reading it. */
-export const LINK_REQUESTS_IN_FLIGHT = 16;
+/** Interval of the Qt event pump: input latency is at most this; idle CPU stays low. */
+export const QT_PUMP_INTERVAL_MS = 8;
+/** After the window's last resize event, pictures are re-scaled to their tiles this much later. */
+export const DESKTOP_RESIZE_REPAINT_MS = 60;
 /**
- * Unread output (bytes, beyond what the kernel holds) on a link above which the server stops
- * reading its requests; a link that stays above it for LINK_STALL_MS is closed.
+ * Screen layout: the strip of camera tiles under the shared screens takes this share of the
+ * window's height, kept within these bounds (px).
  */
-export const LINK_OUTPUT_PAUSE_BYTES = 256 * 1024;
-export const LINK_STALL_MS = 3_000;
-/** Unread output (bytes) that closes a link at once. */
-export const LINK_OUTPUT_MAX_BYTES = 1024 * 1024;
-
-// ---- logs ------------------------------------------------------------------------------------
-export const ACCESS_LOG_FILE = 'access.log';
-
-// ---- server: abuse limits ------------------------------------------------------------------------
-/** Connections open at once from one IP address (a client uses three), and in total. */
-export const CONNECTIONS_PER_ADDRESS = 64;
-export const CONNECTIONS_TOTAL = 10_000;
-/** Registrations per IP address: a burst, then this many per minute. */
-export const REGISTER_RATE = { perMinute: 30, burst: 30 } as const;
-/** Login attempts per IP address (any username, known or not), counted before the hash. */
-export const LOGIN_RATE = { perMinute: 60, burst: 30 } as const;
-/** Registrations hashing at once, server-wide: the rest of the worker pool stays for logins. */
-export const REGISTRATIONS_IN_FLIGHT = 8;
-/** Meeting joins per account and per IP address (a wrong meeting password counts too). */
-export const JOIN_RATE = { perMinute: 30, burst: 10 } as const;
-/** Chat messages per member. */
-export const CHAT_RATE = { perMinute: 300, burst: 20 } as const;
-/** Chat history is sent in pages of at most this many bytes of JSON (the join reply holds one). */
-export const CHAT_HISTORY_PAGE_BYTES = 16 * 1024;
-/** Members one meeting holds at most (so that the member list fits in one join reply). */
-export const MEETING_MAX_MEMBERS = 200;
-/**
- * Meeting ids: MEETING_ID_GROUPS groups of MEETING_ID_GROUP_LENGTH characters of Crockford's
- * base32 (no i, l, o, u), e.g. `k3tq-8zrm-c1x5`: 2^60 possibilities, easy to read aloud or paste.
- */
-export const MEETING_ID_ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
-export const MEETING_ID_GROUPS = 3;
-export const MEETING_ID_GROUP_LENGTH = 4;
+export const DESKTOP_CAMERA_STRIP = { heightShare: 0.24, minPx: 90, maxPx: 200 } as const;
+/** Smallest side of a video tile in the screen layout (px). */
+export const DESKTOP_TILE_MIN_PX = 40;

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import {
   CHAT_MAX_LENGTH,
   ERROR_EXCERPT_MAX,
+  FACE_EFFECT_DEFAULT,
   ERROR_MESSAGE_MAX,
   FACE_EFFECTS,
   type FaceEffectName,
@@ -17,7 +18,7 @@ import {
   MEETING_NAME_MAX_LENGTH,
   PASSWORD_MAX_LENGTH,
 } from './constants';
-import { DecodeError, ErrorCode, type ErrorCodeValue } from './errors';
+import { DecodeError, ErrorCode, isErrorCode, type ErrorCodeValue } from './errors';
 import { encodeFrame, framePayload, frameType } from './framing';
 import { MEDIA_LINK_KINDS, type MediaLinkKind } from './links';
 
@@ -67,42 +68,12 @@ export const RequestSchemas = {
 export type RequestType = keyof typeof RequestSchemas;
 export type RequestParams<K extends RequestType> = z.infer<(typeof RequestSchemas)[K]>;
 
-export interface MemberInfo {
-  memberId: number;
-  userId: number;
-  username: string;
-  isHost: boolean;
-  audio: boolean;
-  video: boolean;
-  /** Face effect applied to the member's camera. */
-  effect: FaceEffectName;
-  /** Sharing the screen now. */
-  screen: boolean;
-  joinedAt: number;
-}
-
-export interface RoomOptions {
-  allowMultipleScreens: boolean;
-}
-
 export interface MeetingInfo {
   id: string;
   name: string;
   hasPassword: boolean;
   hostUserId: number;
   createdAt: number;
-}
-
-export interface ChatMessage {
-  id: number;
-  meetingId: string;
-  from: { userId: number; username: string };
-  /** Username of the recipient of a private message, else null. */
-  to: string | null;
-  /** Usernames a mention-only message was delivered to, else null. */
-  mentions: string[] | null;
-  text: string;
-  at: number;
 }
 
 export interface LoginResult {
@@ -153,22 +124,114 @@ export interface RequestResults {
   attach: { memberId: number; link: MediaLinkKind };
 }
 
-export type LeaveReason = 'left' | 'disconnected' | 'timeout' | 'logged-in-elsewhere';
+// ---- server events (schemas) ----------------------------------------------------------------
+// What the server sends unasked ({ event, data }). The client validates every payload against these
+// schemas and the payload types are inferred from them, so the two cannot drift. Limits are loose
+// (the server's own limits may grow; it is the server talking) but bounded. Unknown keys are
+// stripped, and a value of an enumeration a newer server added degrades to a default instead of
+// dropping the event (a member who left must still leave).
 
-/** Payload of every server event. */
-export interface ServerEvents {
-  memberJoined: MemberInfo;
-  memberLeft: { memberId: number; userId: number; username: string; reason: LeaveReason };
-  hostChanged: { memberId: number; userId: number; username: string };
-  mediaState: { memberId: number; audio: boolean; video: boolean };
-  effectChanged: { memberId: number; effect: FaceEffectName };
-  screenShare: { memberId: number; active: boolean };
-  roomOptions: RoomOptions;
-  chat: ChatMessage;
+/** Ids and times as JSON numbers. */
+const serverId = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const serverTime = z.number();
+/** Usernames and meeting ids from the server: several times the server's own limits. */
+const serverName = z.string().max(256);
+/** Free text from the server (chat, error messages): several times the longest the server sends. */
+const serverText = z.string().max(4 * CHAT_MAX_LENGTH);
+const serverEffect = z.enum(FACE_EFFECTS).catch(FACE_EFFECT_DEFAULT);
+/** An error code this version does not know reads as ERR_INTERNAL, as in a failed reply. */
+const serverErrorCode = z
+  .string()
+  .max(64)
+  .transform((code): ErrorCodeValue => (isErrorCode(code) ? code : ErrorCode.INTERNAL));
+
+/** Why a member left a meeting. */
+export const LEAVE_REASONS = ['left', 'disconnected', 'timeout', 'logged-in-elsewhere'] as const;
+export type LeaveReason = (typeof LEAVE_REASONS)[number];
+
+/** A member of a meeting as the server describes it (join results and memberJoined). */
+export const MemberInfoSchema = z.object({
+  memberId: serverId,
+  userId: serverId,
+  username: serverName,
+  isHost: z.boolean(),
+  audio: z.boolean(),
+  video: z.boolean(),
+  /** Face effect applied to the member's camera. */
+  effect: serverEffect,
+  /** Sharing the screen now. */
+  screen: z.boolean(),
+  joinedAt: serverTime,
+});
+export type MemberInfo = z.infer<typeof MemberInfoSchema>;
+
+/** Options the host sets for a meeting. */
+export const RoomOptionsSchema = z.object({ allowMultipleScreens: z.boolean() });
+export type RoomOptions = z.infer<typeof RoomOptionsSchema>;
+
+/** One chat message (history on join, replies to chat, and chat events). */
+export const ChatMessageSchema = z.object({
+  id: serverId,
+  meetingId: serverName,
+  from: z.object({ userId: serverId, username: serverName }),
+  /** Username of the recipient of a private message, else null. */
+  to: serverName.nullable(),
+  /** Usernames a mention-only message was delivered to, else null. */
+  mentions: z.array(serverName).max(1000).nullable(),
+  text: serverText,
+  at: serverTime,
+});
+export type ChatMessage = z.infer<typeof ChatMessageSchema>;
+
+/** Payload schema of every server event. */
+export const ServerEventSchemas = {
+  memberJoined: MemberInfoSchema,
+  memberLeft: z.object({
+    memberId: serverId,
+    userId: serverId,
+    username: serverName,
+    reason: z.enum(LEAVE_REASONS).catch('disconnected'),
+  }),
+  hostChanged: z.object({ memberId: serverId, userId: serverId, username: serverName }),
+  mediaState: z.object({ memberId: serverId, audio: z.boolean(), video: z.boolean() }),
+  effectChanged: z.object({ memberId: serverId, effect: serverEffect }),
+  screenShare: z.object({ memberId: serverId, active: z.boolean() }),
+  roomOptions: RoomOptionsSchema,
+  chat: ChatMessageSchema,
   /** The session is over (logged in elsewhere, heartbeat timeout); the link closes next. */
-  kicked: { code: ErrorCodeValue; message: string };
+  kicked: z.object({ code: serverErrorCode, message: serverText }),
+  /** Something this client sent outside a request could not be handled (the code as sent). */
+  protocolError: z.object({ code: z.string().max(64), message: serverText }),
+} as const;
+export type ServerEventName = keyof typeof ServerEventSchemas;
+/** Payload of every server event. */
+export type ServerEvents = { [K in ServerEventName]: z.infer<(typeof ServerEventSchemas)[K]> };
+/** A validated server event: its name and its typed payload. */
+export type ServerEvent = {
+  [K in ServerEventName]: { name: K; data: ServerEvents[K] };
+}[ServerEventName];
+
+/**
+ * Validates the payload of a server event. Returns null for an event name this version does not
+ * know (a newer server); throws DecodeError (ERR_BAD_REQUEST) when a known event's payload is
+ * malformed, with a bounded description of what is wrong.
+ */
+export function parseServerEvent(name: string, data: unknown): ServerEvent | null {
+  if (!Object.hasOwn(ServerEventSchemas, name)) return null;
+  const schema = ServerEventSchemas[name as ServerEventName];
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) {
+    throw new DecodeError(
+      `malformed ${name} event: ${describeIssues(parsed.error)}`,
+      ErrorCode.BAD_REQUEST,
+    );
+  }
+  // The schema was picked by `name`, so `data` is that event's payload; TypeScript cannot
+  // correlate the two through the index, hence the one assertion.
+  return { name, data: parsed.data } as ServerEvent;
 }
-export type ServerEventName = keyof ServerEvents;
+
+// ---- end of server events ----------------------------------------------------------------------
 
 export interface ErrorBody {
   code: ErrorCodeValue;
@@ -226,7 +289,8 @@ export function encodeControl(message: object, maxFrameSize: number): Buffer {
 export function excerpt(text: string, max = ERROR_EXCERPT_MAX): string {
   // eslint-disable-next-line no-control-regex
   const clean = text.slice(0, max + 1).replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
-  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
+  // At most `max` characters, the ellipsis included.
+  return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * The Piscina worker pool for CPU-heavy work (password hashing now; recording conversion later).
- * A full queue becomes ERR_SERVER_BUSY; an AbortSignal cancels work for a client that left.
+ * A full queue becomes ERR_SERVER_BUSY; an AbortSignal drops the answer for a client that left.
  */
 import path from 'node:path';
 import { Piscina } from 'piscina';
@@ -54,17 +54,25 @@ export class AuthPool {
     await this.#pool.close({ force: true });
   }
 
+  /**
+   * Runs a task. `signal` is checked before and after, not handed to piscina: piscina ends the
+   * worker thread of an aborted running task (and exempts abortable tasks from `maxQueue`), so a
+   * client that connects and leaves during each hash would make the pool restart threads.
+   */
   async #run<T>(task: unknown, name: string, signal?: AbortSignal): Promise<T> {
     if (this.#closed) throw new MeetingError(ErrorCode.SHUTTING_DOWN, 'server is shutting down');
+    if (signal?.aborted) throw new MeetingError(ErrorCode.CONNECTION_CLOSED, 'client left');
+    let result: T;
     try {
-      return (await this.#pool.run(task, { name, ...(signal ? { signal } : {}) })) as T;
+      result = (await this.#pool.run(task, { name })) as T;
     } catch (error) {
       if (error instanceof Error && /queue is at limit/i.test(error.message)) {
         throw new MeetingError(ErrorCode.SERVER_BUSY, 'server busy, try again shortly');
       }
-      // Cancelled because the client left: nobody waits for the answer.
-      if (signal?.aborted) throw new MeetingError(ErrorCode.CONNECTION_CLOSED, 'client left');
       throw error;
     }
+    // Nobody waits for the answer any more.
+    if (signal?.aborted) throw new MeetingError(ErrorCode.CONNECTION_CLOSED, 'client left');
+    return result;
   }
 }

@@ -8,7 +8,7 @@
  * serving one link closes that link with a logged reason; nothing escapes to the process.
  */
 import type net from 'node:net';
-import { FrameType } from '../common/constants';
+import { ERROR_MESSAGE_MAX, FrameType } from '../common/constants';
 import { EncodeError, ErrorCode, MeetingError, type ErrorCodeValue } from '../common/errors';
 import { FramedSocket } from '../common/FramedSocket';
 import { frameType } from '../common/framing';
@@ -69,6 +69,11 @@ export interface ConnectionOptions {
 /** Requests beyond this many times `requestsInFlight` are refused without queueing. */
 const REQUEST_QUEUE_HARD_FACTOR = 4;
 
+/** An error body whose message is at most ERROR_MESSAGE_MAX characters, whatever it quotes. */
+function bounded(code: ErrorCodeValue, message: string): ErrorBody {
+  return { code, message: excerpt(message, ERROR_MESSAGE_MAX) };
+}
+
 interface Queued {
   id: number;
   type: string;
@@ -115,7 +120,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
         { address: this.address, code: error.code, reason: error.message },
         'closing link: malformed input',
       );
-      this.#send({ event: 'protocolError', data: { code: error.code, message: error.message } });
+      this.#send({ event: 'protocolError', data: bounded(error.code, error.message) });
     });
     this.framed.on('drain', () => this.#checkOutput());
     this.framed.on('close', (reason) => this.#onClose(reason));
@@ -169,7 +174,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
   /** Reports a fault not tied to a request; a media link (or an undecodable frame) closes. */
   protocolError(code: ErrorCodeValue, message: string): void {
     this.#logger.warn({ address: this.address, code, reason: message }, 'protocol error');
-    this.#send({ event: 'protocolError', data: { code, message } });
+    this.#send({ event: 'protocolError', data: bounded(code, message) });
     if (this.#kind !== 'control' || code === ErrorCode.BAD_FRAME) this.close(message);
   }
 
@@ -240,7 +245,11 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     try {
       for (let next = this.#queue.shift(); next && !this.#closed; next = this.#queue.shift()) {
         const reply = await this.#dispatch(this, next.type, next.data);
-        if (this.#closed) break;
+        if (this.#closed) {
+          // The link went while the request ran: its side effects are rolled back unseen.
+          if (reply.ok) reply.after?.failed();
+          break;
+        }
         this.#reply(next.id, next.type, reply);
         this.#checkOutput();
       }
@@ -261,7 +270,9 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     let frame: Buffer | null = null;
     try {
       frame = encodeControl(
-        reply.ok ? { id, ok: true, data: reply.data } : { id, ok: false, error: reply.error },
+        reply.ok
+          ? { id, ok: true, data: reply.data }
+          : { id, ok: false, error: bounded(reply.error.code, reply.error.message) },
         this.framed.maxFrameSize,
       );
     } catch (error) {
@@ -315,7 +326,8 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
 
   /** Pauses reading while requests or unread output pile up; closes a link stalled for too long. */
   #checkOutput(): void {
-    if (this.#closed) return;
+    // A media link's output is the relay's, bounded by its outgoing queue's policy instead.
+    if (this.#closed || this.#kind !== 'control') return;
     const queued = this.framed.queuedBytes;
     const busy =
       this.#queue.length >= this.#limits.requestsInFlight || queued > this.#limits.outputPauseBytes;

@@ -47,7 +47,7 @@ class Bot {
   constructor(client: MeetingClient, stats: BotRun) {
     this.client = client;
     this.#stats = stats;
-    client.on('media', (frame, link) => this.#onMedia(frame, link));
+    client.transport.on('frame', (frame, link) => this.#onMedia(frame, link));
   }
 
   start(): void {
@@ -69,9 +69,9 @@ class Bot {
   }
 
   #send(kind: 'audio' | 'video'): void {
-    const link = this.client.mediaLink(kind);
-    if (!link) return;
-    if (kind === 'video' && link.queuedBytes > SENDER_VIDEO_BACKLOG_BYTES) {
+    const transport = this.client.transport;
+    if (!transport.isOpen(kind)) return;
+    if (kind === 'video' && transport.queuedBytes(kind) > SENDER_VIDEO_BACKLOG_BYTES) {
       this.#stats.skipped++;
       return;
     }
@@ -90,7 +90,7 @@ class Bot {
       payload,
       MAX_FRAME_SIZE[kind],
     );
-    this.client.sendMedia(kind, frame);
+    transport.send(kind, frame);
     this.#stats.sent[kind]++;
   }
 

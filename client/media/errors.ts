@@ -12,6 +12,8 @@ export const MediaErrorCode = {
   BAD_OPUS: 'ERR_MEDIA_BAD_OPUS',
   /** A capture (camera, video file, audio device) could not be opened. */
   OPEN_FAILED: 'ERR_MEDIA_OPEN_FAILED',
+  /** A camera or audio device id names no such device (or one without the needed channels). */
+  NO_DEVICE: 'ERR_MEDIA_NO_DEVICE',
   /** A capture failed while running. */
   CAPTURE_FAILED: 'ERR_MEDIA_CAPTURE_FAILED',
   /** A playback device failed. */

@@ -1,6 +1,7 @@
 /**
  * Media frames as small value classes (as in LiveKit's node SDK): raw PCM audio and raw BGR video,
- * the currency between capture, effects, codecs, the jitter buffer and the renderers.
+ * the currency between capture, effects, codecs, the jitter buffer and the renderers; and the
+ * `Picture` a renderer is handed, in the form the media layer chose.
  */
 import { AUDIO_CHANNELS, AUDIO_SAMPLE_RATE } from '../../common/constants';
 
@@ -54,6 +55,8 @@ export class AudioFrame {
 
 /** One raw video picture: BGR, 3 bytes per pixel, rows packed without padding. */
 export class VideoFrame {
+  /** Pixel layout, always packed 8-bit BGR (tells a `Picture` painter this is raw pixels). */
+  readonly format = 'bgr24';
   /** Pixels, `width * height * 3` bytes, BGR order (OpenCV's). */
   readonly data: Buffer;
   /** Width in pixels. */
@@ -85,3 +88,16 @@ export class VideoFrame {
     this.frameNumber = frameNumber;
   }
 }
+
+/** An encoded picture that the painter decodes itself (Qt reads JPEG natively). */
+export interface EncodedPicture {
+  readonly format: 'jpeg';
+  /** The encoded bytes. */
+  readonly data: Buffer;
+}
+
+/**
+ * What a renderer paints: raw BGR pixels (a `VideoFrame`) or an encoded picture. The media layer
+ * decides which (see `codec/Jpeg.ts`); a renderer only paints what it is handed.
+ */
+export type Picture = VideoFrame | EncodedPicture;

@@ -1,14 +1,17 @@
 /**
  * Paints video into the tiles' labels, outside React: a frame never causes a re-render. Each tile
  * shows one source of one member: the camera (source 0, the self view included) or the shared
- * screen (source 1). Frames are coalesced per tile (only the newest JPEG waiting for a tile is
- * decoded; older ones are counted as skipped), decoded by Qt (`QPixmap.loadFromData`), scaled to
- * the label once and set as its pixmap. The last picture of each tile is kept so a tile that is
- * re-created (grid re-flow, layout switch) or resized shows it at once.
+ * screen (source 1). It paints the `Picture` the media layer hands over, in the form chosen there:
+ * received frames as JPEG (Qt decodes them while loading), the self view as raw pixels (wrapped in
+ * a BMP header, which Qt loads without decoding). Frames are coalesced per tile (only the newest
+ * waiting for a tile is loaded; older ones are counted as skipped), scaled to the label once and
+ * set as its pixmap. The last picture of each tile is kept so a tile that is re-created (grid
+ * re-flow, layout switch) or resized shows it at once.
  */
 import type { QLabel, QPixmap } from '@nodegui/nodegui';
 import { MediaSource } from '../../common/constants';
-import type { MediaSessionLike, RemoteVideoFrameLike } from './mediaTypes';
+import { bmpFromBgr } from './bmp';
+import type { MediaSessionLike, Picture, RemoteVideoFrame } from './mediaTypes';
 
 type NodeGui = typeof import('@nodegui/nodegui');
 
@@ -17,9 +20,9 @@ export interface VideoRendererStats {
   rendered: number;
   /** Frames replaced by a newer one before they were painted. */
   skipped: number;
-  /** JPEGs Qt could not decode. */
+  /** Pictures Qt could not load. */
   failed: number;
-  /** Mean time to decode, scale and set one frame (ms). */
+  /** Mean time to load, scale and set one frame (ms). */
   meanRenderMs: number;
   /** Camera frames painted per member. */
   perMember: Record<number, number>;
@@ -37,7 +40,7 @@ function tileKey(memberId: number, source: number): TileKey {
 export class VideoRenderer {
   readonly #qt: NodeGui;
   readonly #labels = new Map<TileKey, QLabel>();
-  readonly #pending = new Map<TileKey, Buffer>();
+  readonly #pending = new Map<TileKey, Picture>();
   readonly #last = new Map<TileKey, QPixmap>();
   readonly #placeholders = new Map<TileKey, string>();
   readonly #perMember = new Map<number, number>();
@@ -47,12 +50,12 @@ export class VideoRenderer {
   #media: MediaSessionLike | null = null;
   #stats = { rendered: 0, skipped: 0, failed: 0, renderMs: 0 };
 
-  readonly #onVideo = (frame: RemoteVideoFrameLike): void => {
+  readonly #onVideo = (frame: RemoteVideoFrame): void => {
     if (frame.source === MediaSource.CAMERA || frame.source === MediaSource.SCREEN)
-      this.push(frame.memberId, frame.jpeg, frame.source);
+      this.push(frame.memberId, frame.picture, frame.source);
   };
-  readonly #onLocal = (frame: { jpeg: Buffer }): void => {
-    if (this.#selfId !== null) this.push(this.#selfId, frame.jpeg);
+  readonly #onLocal = (picture: Picture): void => {
+    if (this.#selfId !== null) this.push(this.#selfId, picture);
   };
 
   constructor(qt: NodeGui) {
@@ -117,24 +120,28 @@ export class VideoRenderer {
     }
   }
 
-  /** Queues a JPEG for a member's tile; painted on the next turn of the event loop. */
-  push(memberId: number, jpeg: Buffer, source: number = MediaSource.CAMERA): void {
+  /** Queues a picture for a member's tile; painted on the next turn of the event loop. */
+  push(memberId: number, picture: Picture, source: number = MediaSource.CAMERA): void {
     const key = tileKey(memberId, source);
     if (!this.#labels.has(key) || this.#placeholders.has(key)) return;
     if (this.#pending.has(key)) this.#stats.skipped++;
-    this.#pending.set(key, jpeg);
+    this.#pending.set(key, picture);
     this.#scheduled ??= setImmediate(() => this.flush());
   }
 
   /** Paints every pending frame now. */
   flush(): void {
     this.#scheduled = null;
-    for (const [key, jpeg] of this.#pending) {
+    for (const [key, picture] of this.#pending) {
       const label = this.#labels.get(key);
       if (!label) continue;
       const started = performance.now();
       const pixmap = new this.#qt.QPixmap();
-      if (!pixmap.loadFromData(jpeg, 'JPG')) {
+      const loaded =
+        picture.format === 'jpeg'
+          ? pixmap.loadFromData(picture.data, 'JPG')
+          : pixmap.loadFromData(bmpFromBgr(picture.data, picture.width, picture.height), 'BMP');
+      if (!loaded) {
         this.#stats.failed++;
         continue;
       }
@@ -183,6 +190,7 @@ export class VideoRenderer {
     );
   }
 
+  /** What was painted, skipped and failed so far. */
   stats(): VideoRendererStats {
     const s = this.#stats;
     return {

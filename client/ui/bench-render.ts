@@ -58,10 +58,11 @@ const wait = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms)
 
 /** Encodes `count` distinct 640x480 test-pattern frames per tile. */
 function makeJpegs(tiles: number, count: number): Buffer[][] {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { cv } = require('../media/opencv') as typeof import('../media/opencv');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { TestPattern } = require('../media/TestPattern') as typeof import('../media/TestPattern');
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { cv } = require('../media/native/opencv') as typeof import('../media/native/opencv');
+  const { TestPattern } =
+    require('../media/capture/TestPattern') as typeof import('../media/capture/TestPattern');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const pattern = new TestPattern({ width: 640, height: 480 });
   const out: Buffer[][] = [];
   for (let t = 0; t < tiles; t++) {
@@ -125,7 +126,7 @@ export async function runRenderBench(options: BenchOptions): Promise<BenchResult
     const tick = (): void => {
       const due = first + n * periodMs;
       maxLagMs = Math.max(maxLagMs, performance.now() - due);
-      renderer.push(t + 1, jpegs[t][n % jpegs[t].length]);
+      renderer.push(t + 1, { format: 'jpeg', data: jpegs[t][n % jpegs[t].length] });
       pushed++;
       n++;
       timers[t] = setTimeout(tick, Math.max(0, first + n * periodMs - performance.now()));

@@ -31,7 +31,7 @@ interface AudioDevice {
 
 function listPortAudio(): AudioDevice[] {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { listAudioDevices } = require('../media/portaudio') as {
+  const { listAudioDevices } = require('../media/native/portaudio') as {
     listAudioDevices(): AudioDevice[];
   };
   return listAudioDevices();

@@ -2,7 +2,11 @@
  * Pure helpers of the desktop UI (no Qt, no React): error texts, the video grid shape, chat line
  * formatting and `@name` completion. Kept apart so tests can check them without a display.
  */
-import type { FaceEffectName } from '../../common/constants';
+import {
+  DESKTOP_CAMERA_STRIP,
+  DESKTOP_TILE_MIN_PX,
+  type FaceEffectName,
+} from '../../common/constants';
 import { ErrorCode, MeetingError, type ErrorCodeValue } from '../../common/errors';
 import type { ChatMessage, MemberInfo } from '../../common/protocol';
 
@@ -68,18 +72,23 @@ export function screenLayout(
   options: { margin: number; chrome: Size },
 ): { screen: Size; camera: Size } {
   const margins = 2 * options.margin;
-  const strip = cameras > 0 ? Math.min(200, Math.max(90, Math.floor(area.height * 0.24))) : 0;
-  const cameraHeight = cameras > 0 ? Math.max(40, strip - margins) : 0;
+  const { heightShare, minPx, maxPx } = DESKTOP_CAMERA_STRIP;
+  const strip =
+    cameras > 0 ? Math.min(maxPx, Math.max(minPx, Math.floor(area.height * heightShare))) : 0;
+  const cameraHeight = cameras > 0 ? Math.max(DESKTOP_TILE_MIN_PX, strip - margins) : 0;
   const fourThirds =
     Math.round(((cameraHeight - options.chrome.height) * 4) / 3) + options.chrome.width;
   const cameraWidth =
     cameras > 0
-      ? Math.max(40, Math.min(fourThirds, Math.floor(area.width / cameras) - margins))
+      ? Math.max(
+          DESKTOP_TILE_MIN_PX,
+          Math.min(fourThirds, Math.floor(area.width / cameras) - margins),
+        )
       : 0;
   return {
     screen: {
-      width: Math.max(40, Math.floor(area.width / Math.max(1, screens)) - margins),
-      height: Math.max(40, area.height - strip - margins),
+      width: Math.max(DESKTOP_TILE_MIN_PX, Math.floor(area.width / Math.max(1, screens)) - margins),
+      height: Math.max(DESKTOP_TILE_MIN_PX, area.height - strip - margins),
     },
     camera: { width: cameraWidth, height: cameraHeight },
   };

@@ -5,6 +5,7 @@
  * (tests); MEETING_UI_MEDIA=off runs without the media layer; MEETING_UI_VIDEO / _AUDIO / _SPEAKER
  * preset the device pickers (see devices.ts).
  */
+import { DESKTOP_RESIZE_REPAINT_MS } from '../../common/constants';
 import type { QMainWindow } from '@nodegui/nodegui';
 import { Automation } from './automation';
 import { DesktopApp } from './DesktopApp';
@@ -51,7 +52,7 @@ export async function runDesktopClient(opts: DesktopClientOptions): Promise<void
   let resizeTimer: NodeJS.Timeout | null = null;
   window.addEventListener(qt.WidgetEventTypes.Resize, () => {
     if (resizeTimer) clearTimeout(resizeTimer);
-    resizeTimer = setTimeout(() => renderer.repaintAll(), 60);
+    resizeTimer = setTimeout(() => renderer.repaintAll(), DESKTOP_RESIZE_REPAINT_MS);
   });
 
   let automation: Automation | null = null;

@@ -1,57 +1,34 @@
 /**
- * What the desktop UI needs from the media layer, declared here so the UI compiles and runs (login,
- * lobby, chat) whether or not `client/media/MediaSession` is present. The UI renders what a session
- * emits and sends it intents (microphone/camera on or off, face effect, screen share); it never
- * touches frames itself except to paint the JPEGs it is handed. `test/integration/desktop.test.ts`
- * checks at compile time that the real `MediaSession` still satisfies `MediaSessionLike`.
+ * What the desktop UI needs from the media layer. The types are derived from `MediaSession` with
+ * `import type`, which loads nothing at run time: the UI compiles against the real class and still
+ * runs (login, lobby, chat) when the media layer cannot load. The UI renders what a session emits
+ * and sends it intents (microphone/camera on or off, face effect, screen share); it paints the
+ * pictures it is handed and never decodes or analyses media itself.
  */
-import type { FaceEffectName } from '../../common/constants';
 import type { MeetingClient } from '../MeetingClient';
+import type { Picture } from '../media/frames';
+import type { MediaSession, RemoteVideoFrame } from '../media/MediaSession';
 
-/** A remote picture: one JPEG of a member's camera (source 0) or screen (source 1). */
-export interface RemoteVideoFrameLike {
-  memberId: number;
-  source: number;
-  jpeg: Buffer;
-  capturedAt: number;
-}
+export type { Picture, RemoteVideoFrame };
 
-/** The subset of MediaSession statistics the status bar shows. */
-export interface MediaStatsLike {
-  sent: { audio: number; video: number; screen: number };
-  received: { audio: number; video: number };
-  videoDropped: number;
-  audioDropped: number;
-  videoLatencyMs: number | null;
-  audioLatencyMs: number | null;
-}
-
-export interface MediaSessionLike {
-  on(event: 'video', listener: (frame: RemoteVideoFrameLike) => void): this;
-  on(event: 'localVideo', listener: (frame: { jpeg: Buffer; capturedAt: number }) => void): this;
-  on(event: 'activeSpeaker', listener: (memberId: number | null) => void): this;
-  on(event: 'error', listener: (error: Error) => void): this;
-  off(event: 'video', listener: (frame: RemoteVideoFrameLike) => void): this;
-  off(event: 'localVideo', listener: (frame: { jpeg: Buffer; capturedAt: number }) => void): this;
-  off(event: 'activeSpeaker', listener: (memberId: number | null) => void): this;
-  off(event: 'error', listener: (error: Error) => void): this;
-  /** Opens capture and playback and starts sending and receiving. */
-  start(): Promise<void>;
-  /** Turns capture on or off and announces it to the room. */
-  setMicrophone(on: boolean): Promise<void>;
-  setCamera(on: boolean): Promise<void>;
-  readonly microphoneOn: boolean;
-  readonly cameraOn: boolean;
-  /** Switches the face effect of the camera (remembered for the account; the room is told). */
-  setEffect(effect: FaceEffectName): Promise<void>;
-  readonly effect: FaceEffectName;
-  /** Shares the screen as a second video source; rejects with ERR_SCREEN_SHARE_BUSY when refused. */
-  startScreenShare(): Promise<void>;
-  stopScreenShare(): Promise<void>;
-  readonly screenSharing: boolean;
-  stats(): MediaStatsLike;
-  stop(): Promise<void>;
-}
+/** The part of a MediaSession the UI uses. */
+export type MediaSessionLike = Pick<
+  MediaSession,
+  | 'on'
+  | 'off'
+  | 'start'
+  | 'stop'
+  | 'setMicrophone'
+  | 'setCamera'
+  | 'microphoneOn'
+  | 'cameraOn'
+  | 'setEffect'
+  | 'effect'
+  | 'startScreenShare'
+  | 'stopScreenShare'
+  | 'screenSharing'
+  | 'stats'
+>;
 
 /** Camera choice: the synthetic pattern, a video file path, a camera index, or none. */
 export type VideoChoice = 'testpattern' | 'none' | string | number;
@@ -76,14 +53,13 @@ export type MediaSessionFactory = (
  * absent or fails to load (e.g. a native module is not built): the UI then runs without media.
  */
 export function loadMediaSessionFactory(): { factory: MediaSessionFactory | null; reason: string } {
-  type Ctor = new (client: MeetingClient, options: MediaChoices) => MediaSessionLike;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require('../media/MediaSession') as { MediaSession?: Ctor };
-    const MediaSession = mod.MediaSession;
-    if (typeof MediaSession !== 'function')
+    const mod = require('../media/MediaSession') as Partial<typeof import('../media/MediaSession')>;
+    const Session = mod.MediaSession;
+    if (typeof Session !== 'function')
       return { factory: null, reason: 'client/media/MediaSession exports no MediaSession' };
-    return { factory: (client, choices) => new MediaSession(client, choices), reason: '' };
+    return { factory: (client, choices) => new Session(client, choices), reason: '' };
   } catch (error) {
     return {
       factory: null,

@@ -6,11 +6,12 @@
  */
 import os from 'node:os';
 import path from 'node:path';
+import { QT_PUMP_INTERVAL_MS } from '../../common/constants';
 
 type NodeGui = typeof import('@nodegui/nodegui');
 
-/** Interval of the Qt event pump: input latency is at most this; idle CPU stays low. */
-export const QT_PUMP_INTERVAL_MS = 8;
+// Re-exported for the modules that pump or wait on Qt; the value lives with the other constants.
+export { QT_PUMP_INTERVAL_MS };
 
 let loaded: NodeGui | null = null;
 let pump: NodeJS.Timeout | null = null;

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { MeetingClient } from '../../client/MeetingClient';
 import { MediaSession, type MediaSessionOptions } from '../../client/media/MediaSession';
-import { cv } from '../../client/media/opencv';
+import { cv } from '../../client/media/native/opencv';
 import { startTestServer, type TestServer } from './server';
 
 export interface MeetingPair {

@@ -295,6 +295,15 @@ for (const kind of TEST_DATABASE_KINDS) {
         'every message, in order, unchanged',
       );
       assert.ok(pages > 10, `${pages} pages`);
+      // The client core does the same paging by itself on joining.
+      const c = await t.client({ media: false });
+      await c.register('reader2', 'password1');
+      const viaClient = await c.joinMeeting(id);
+      assert.deepEqual(
+        viaClient.history.map((m) => m.text),
+        texts,
+      );
+      assert.equal(c.chat.length, 200);
     });
 
     it('a join cut off before its reply leaves no trace; so do a login and a registration', async () => {

@@ -466,6 +466,23 @@ describe('openDatabase options', function () {
     await fs.access(path.join(dataDir, 'meeting.sqlite3'));
   });
 
+  it('commits SQLite writes with synchronous=FULL in WAL mode, so acknowledged chat survives a power cut', async function () {
+    const db = await openDatabase({ dataDir: path.join(dir, 'durable') });
+    try {
+      // Every pooled connection gets the pragmas; ask twice in parallel to see more than one.
+      const rows = await Promise.all(
+        [0, 1].map(
+          () => db.knex.raw('PRAGMA synchronous') as Promise<Array<{ synchronous: number }>>,
+        ),
+      );
+      for (const r of rows) assert.equal(r[0]?.synchronous, 2, 'synchronous = FULL (2)');
+      const mode = (await db.knex.raw('PRAGMA journal_mode')) as Array<{ journal_mode: string }>;
+      assert.equal(mode[0]?.journal_mode, 'wal');
+    } finally {
+      await db.close();
+    }
+  });
+
   it('accepts sqlite::memory:', async function () {
     const db = await openDatabase({ url: 'sqlite::memory:' });
     try {

@@ -18,17 +18,12 @@ import {
   gridShape,
   screenLayout,
 } from '../../client/ui/format';
-import type { MediaSessionLike } from '../../client/ui/mediaTypes';
 import { FACE_EFFECTS, MediaSource } from '../../common/constants';
 import type { ChatMessage, MemberInfo } from '../../common/protocol';
 import { startTestServer, waitFor, type TestServer } from '../helpers/server';
 import { ARTIFACTS, DesktopUi, hasXdotool, sleep, type UiWidget } from '../helpers/ui';
 import { ensureDisplay } from '../helpers/xvfb';
 import { writeFaceClip } from '../helpers/media';
-
-// Compile-time check: the real MediaSession still offers what the UI codes against.
-const mediaSessionFitsUi = (session: MediaSession): MediaSessionLike => session;
-void mediaSessionFitsUi;
 
 const PASSWORD = 'secret-pass-1';
 
@@ -46,15 +41,17 @@ function loadMediaSession():
 
 /** OpenCV and the screen-test helpers, loaded on first use (they need the native media modules). */
 function mediaTools(): {
-  cv: typeof import('../../client/media/opencv').cv;
-  jpeg: typeof import('../../client/media/Jpeg');
+  cv: typeof import('../../client/media/native/opencv').cv;
+  jpeg: typeof import('../../client/media/codec/Jpeg');
   screen: typeof import('../unit/screen/helpers');
   X11Grabber: typeof import('../../client/media/screen/X11Grabber').X11Grabber;
 } {
   /* eslint-disable @typescript-eslint/no-require-imports */
   return {
-    cv: (require('../../client/media/opencv') as typeof import('../../client/media/opencv')).cv,
-    jpeg: require('../../client/media/Jpeg') as typeof import('../../client/media/Jpeg'),
+    cv: (
+      require('../../client/media/native/opencv') as typeof import('../../client/media/native/opencv')
+    ).cv,
+    jpeg: require('../../client/media/codec/Jpeg') as typeof import('../../client/media/codec/Jpeg'),
     screen: require('../unit/screen/helpers') as typeof import('../unit/screen/helpers'),
     X11Grabber: (
       require('../../client/media/screen/X11Grabber') as typeof import('../../client/media/screen/X11Grabber')
@@ -131,8 +128,9 @@ function comparePngs(
   b: string,
   crop?: { x: number; y: number; width: number; height: number },
 ): { diff: number; spreadA: number; spreadB: number } {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { cv } = require('../../client/media/opencv') as typeof import('../../client/media/opencv');
+  const { cv } =
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('../../client/media/native/opencv') as typeof import('../../client/media/native/opencv');
   const load = (file: string): ReturnType<typeof cv.imread> => {
     const image = cv.imread(file);
     return crop ? image.getRegion(new cv.Rect(crop.x, crop.y, crop.width, crop.height)) : image;
@@ -831,19 +829,19 @@ describe('desktop client (real window under Xvfb)', function () {
     try {
       await hostSession.start();
       await hostSession.startScreenShare();
-      await app.login(`127.0.0.1:${t.port}`, 'judy', PASSWORD);
-      await app.joinMeeting(meeting.id, '');
+      await app.loginPage.login(`127.0.0.1:${t.port}`, 'judy', PASSWORD);
+      await app.lobbyPage.joinMeeting(meeting.id, '');
       assert.equal(app.state.page, 'meeting');
       assert.equal(app.shareBlockedBy?.username, 'busyhost');
       // The button is disabled then; a share started anyway (a race) is refused and said so.
-      await app.toggleScreenShare();
+      await app.meetingPage.toggleScreenShare();
       assert.equal(app.screenSharing, false);
       assert.match(
         app.state.toolbarError,
         /Someone else is sharing their screen \(ERR_SCREEN_SHARE_BUSY\)/,
       );
       // Not the host: the room option is refused too.
-      await app.setAllowMultipleScreens(true);
+      await app.meetingPage.setAllowMultipleScreens(true);
       assert.match(app.state.toolbarError, /ERR_NOT_HOST/);
       // Once the host allows several screens, the share starts.
       const told = waitFor(app.client as MeetingClient, 'roomOptions');
@@ -855,7 +853,7 @@ describe('desktop client (real window under Xvfb)', function () {
         'screenShare',
         (e: { memberId: number; active: boolean }) => e.memberId === app.selfId && e.active,
       );
-      await app.toggleScreenShare();
+      await app.meetingPage.toggleScreenShare();
       assert.equal(app.state.toolbarError, '');
       assert.equal(app.screenSharing, true);
       await shared;

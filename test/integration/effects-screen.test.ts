@@ -12,8 +12,8 @@ import type {
   MediaSessionOptions,
   RemoteVideoFrame,
 } from '../../client/media/MediaSession';
-import { decodeJpegBgr } from '../../client/media/Jpeg';
-import { cv } from '../../client/media/opencv';
+import { decodeJpegBgr } from '../../client/media/codec/Jpeg';
+import { cv } from '../../client/media/native/opencv';
 import { X11Grabber } from '../../client/media/screen/X11Grabber';
 import { ensureDisplay } from '../helpers/xvfb';
 import { useMeetingPair, writeFaceClip } from '../helpers/media';

@@ -131,7 +131,7 @@ describe('bad input', function () {
       ),
     );
     assert.deepEqual(errorCodes(r.data), [ErrorCode.UNEXPECTED_FRAME]);
-    const audio = bystander.mediaLink('audio');
+    const audio = bystander.transport.linkForTests('audio');
     assert.ok(audio);
     const closed = waitFor(audio, 'close');
     audio.sendControl({ id: 9, type: 'ping', data: {} });
@@ -143,7 +143,7 @@ describe('bad input', function () {
     const guest = await t.client();
     await guest.register('guest', 'password1');
     await guest.joinMeeting(meetingId);
-    const audio = guest.mediaLink('audio');
+    const audio = guest.transport.linkForTests('audio');
     assert.ok(audio);
     const closed = waitFor(audio, 'close');
     const header = Buffer.alloc(4);
@@ -159,15 +159,18 @@ describe('bad input', function () {
     await guest.register('shorty', 'password1');
     await guest.joinMeeting(meetingId);
     const received: Buffer[] = [];
-    bystander.on('media', (frame) => received.push(frame));
+    bystander.transport.on('frame', (frame) => received.push(frame));
     const drops = collect<string>(t.server.room(meetingId)!.observer, 'dropped', 1);
     // A MEDIA frame whose body is the type byte and two bytes: no kind, no sender, no payload.
-    guest.mediaLink('audio')!.writeFrame(encodeFrame(FrameType.MEDIA, Buffer.from([1, 0]), 1000));
-    guest.mediaLink('video')!.writeFrame(encodeFrame(FrameType.MEDIA, Buffer.alloc(0), 1000));
+    guest.transport.send('audio', encodeFrame(FrameType.MEDIA, Buffer.from([1, 0]), 1000));
+    guest.transport.send('video', encodeFrame(FrameType.MEDIA, Buffer.alloc(0), 1000));
     await sleep(300);
     assert.deepEqual(drops, ['malformed', 'malformed']);
     assert.equal(received.length, 0, 'nothing reaches the other member');
-    assert.ok(guest.mediaLink('audio') && guest.mediaLink('video'), 'the links stay open');
+    assert.ok(
+      guest.transport.isOpen('audio') && guest.transport.isOpen('video'),
+      'the links stay open',
+    );
     await serverCarriesOn();
   });
 

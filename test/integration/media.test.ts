@@ -11,8 +11,8 @@ import type {
   MediaSessionOptions,
   RemoteVideoFrame,
 } from '../../client/media/MediaSession';
-import { decodeJpegBgr } from '../../client/media/Jpeg';
-import { readPatternStamp } from '../../client/media/TestPattern';
+import { decodeJpegBgr } from '../../client/media/codec/Jpeg';
+import { readPatternStamp } from '../../client/media/capture/TestPattern';
 import { readWavFile } from '../../client/media/wav';
 import { dominantFrequency, rmsDbfs } from '../../client/media/analysis';
 import { soxWav, useMeetingPair } from '../helpers/media';
@@ -120,7 +120,7 @@ describe('media end to end', function () {
     await receiver.start();
     await sender.start();
     await sleep(500);
-    const link = pair.b.mediaLink('audio');
+    const link = pair.b.transport.linkForTests('audio');
     assert.ok(link);
     // The kernel buffers what the server writes while B does not read: a second of audio piles up.
     link.socket.pause();
@@ -147,7 +147,7 @@ describe('media end to end', function () {
     await sender.start();
     await sleep(500);
     // Inject a delay: B stops reading its video link for 800 ms; what was queued arrives stale.
-    const link = pair.b.mediaLink('video');
+    const link = pair.b.transport.linkForTests('video');
     assert.ok(link);
     link.socket.pause();
     await sleep(800);

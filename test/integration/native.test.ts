@@ -50,7 +50,7 @@ describe('native modules', function () {
 
   it('OpenCV encodes a frame to JPEG and decodes it back', async () => {
     // Through the project's loader, which points the binding at Debian's OpenCV.
-    const { cv } = await import('../../client/media/opencv');
+    const { cv } = await import('../../client/media/native/opencv');
     const frame = new cv.Mat(480, 640, cv.CV_8UC3, [30, 160, 220]);
     frame.drawRectangle(
       new cv.Point2(100, 100),

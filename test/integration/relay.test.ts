@@ -45,7 +45,7 @@ interface Received {
  */
 function receive(client: MeetingClient, keepBytes = false): Received[] {
   const seen: Received[] = [];
-  client.on('media', (frame, link) => {
+  client.transport.on('frame', (frame, link) => {
     const { header } = decodeMediaFrame(frame, MAX_FRAME_SIZE[link]);
     seen.push({ link, header, raw: keepBytes ? Buffer.from(frame) : null });
   });
@@ -113,7 +113,7 @@ class Publisher {
     this.lastSequence = after;
     this.#timer = setInterval(() => {
       for (let i = 0; i < perTick; i++)
-        client.sendMedia(kind, frame(kind, ++this.lastSequence, payload));
+        client.transport.send(kind, frame(kind, ++this.lastSequence, payload));
     }, intervalMs);
   }
 
@@ -124,11 +124,11 @@ class Publisher {
 
 /** Stops reading a client's media links, as a receiver on a stalled network would. */
 function pauseMedia(client: MeetingClient, links: LinkName[]): void {
-  for (const link of links) client.mediaLink(link)?.socket.pause();
+  for (const link of links) client.transport.linkForTests(link)?.socket.pause();
 }
 
 function resumeMedia(client: MeetingClient, links: LinkName[]): void {
-  for (const link of links) client.mediaLink(link)?.socket.resume();
+  for (const link of links) client.transport.linkForTests(link)?.socket.resume();
 }
 
 /** Bytes of memory outside the JS heap plus resident size (the server shares this process). */
@@ -155,7 +155,10 @@ describe('media relay', function () {
   async function user(name: string): Promise<MeetingClient> {
     const c = await t.client();
     await c.register(name, 'password1');
-    assert.ok(c.mediaLink('audio') && c.mediaLink('video'), `${name} attached both media links`);
+    assert.ok(
+      c.transport.isOpen('audio') && c.transport.isOpen('video'),
+      `${name} attached both media links`,
+    );
     return c;
   }
 
@@ -197,12 +200,12 @@ describe('media relay', function () {
       MAX_FRAME_SIZE.video,
     );
     // A screen frame is relayed only once its sender holds the room's screen-share grant.
-    a!.sendMedia('video', Buffer.from(sentVideo));
+    a!.transport.send('video', Buffer.from(sentVideo));
     await sleep(300);
     assert.equal(atB!.length + atC!.length, 0, 'no screen frames without a share grant');
     await a!.startScreenShare();
-    assert.equal(a!.sendMedia('audio', Buffer.from(sentAudio)), true);
-    a!.sendMedia('video', Buffer.from(sentVideo));
+    assert.equal(a!.transport.send('audio', Buffer.from(sentAudio)), true);
+    a!.transport.send('video', Buffer.from(sentVideo));
     await until(() => atB!.length === 2 && atC!.length === 2, 'B and C to receive both frames');
     await sleep(300);
 
@@ -246,8 +249,8 @@ describe('media relay', function () {
     const atB = receive(b!);
 
     // Not in a meeting yet: dropped, not kept for later.
-    a.sendMedia('audio', frame('audio', 1, randomBytes(80)));
-    a.sendMedia('video', frame('video', 1, randomBytes(10_000)));
+    a.transport.send('audio', frame('audio', 1, randomBytes(80)));
+    a.transport.send('video', frame('video', 1, randomBytes(10_000)));
     await sleep(300);
     await a.joinMeeting(id);
     await sleep(100);
@@ -255,18 +258,18 @@ describe('media relay', function () {
 
     // Video on the audio link and audio on the video link (both within the audio link's limit).
     const refused = collect<string>(t.server.room(id)!.observer, 'dropped', 1);
-    a.sendMedia('audio', frame('video', 2, randomBytes(200)));
-    a.sendMedia('video', frame('audio', 2, randomBytes(80)));
+    a.transport.send('audio', frame('video', 2, randomBytes(200)));
+    a.transport.send('video', frame('audio', 2, randomBytes(80)));
     await until(() => refused.length === 2, 'the relay to reject both frames');
     assert.deepEqual(refused, ['wrong-kind', 'wrong-kind']);
     await sleep(100);
     assert.equal(atB.length, 0, 'media on the wrong link is not relayed');
 
     // Nothing broke: both links are open and the next frames go through.
-    assert.ok(a.mediaLink('audio') && !a.mediaLink('audio')!.closed, 'audio link still open');
-    assert.ok(a.mediaLink('video') && !a.mediaLink('video')!.closed, 'video link still open');
-    a.sendMedia('audio', frame('audio', 3, randomBytes(80)));
-    a.sendMedia('video', frame('video', 3, randomBytes(10_000)));
+    assert.ok(a.transport.isOpen('audio'), 'audio link still open');
+    assert.ok(a.transport.isOpen('video'), 'video link still open');
+    a.transport.send('audio', frame('audio', 3, randomBytes(80)));
+    a.transport.send('video', frame('video', 3, randomBytes(10_000)));
     await until(() => atB.length === 2, 'the valid frames to arrive');
     // The two links are independent streams: compare without their relative order.
     assert.deepEqual(atB.map((f) => `${f.link}:${f.header.kind}:${f.header.sequence}`).sort(), [

@@ -91,8 +91,8 @@ for (const kind of TEST_DATABASE_KINDS) {
     it('refuses media links with a wrong token and closes them with the control link', async () => {
       const a = await t.client();
       await a.register('erin', 'password1');
-      const audio = a.mediaLink('audio');
-      const video = a.mediaLink('video');
+      const audio = a.transport.linkForTests('audio');
+      const video = a.transport.linkForTests('video');
       assert.ok(audio && video, 'both media links attached');
       const { MeetingClient } = await import('../../client/MeetingClient');
       const intruder = new MeetingClient({ host: '127.0.0.1', port: t.port });
@@ -113,7 +113,10 @@ for (const kind of TEST_DATABASE_KINDS) {
       const c = await user('guest2');
       const created = await a.createMeeting('Planning');
       // Three groups of four base32 characters: 2^60 ids, not guessable.
-      assert.match(created.meeting.id, /^[0-9a-hjkmnp-tv-z]{4}-[0-9a-hjkmnp-tv-z]{4}-[0-9a-hjkmnp-tv-z]{4}$/);
+      assert.match(
+        created.meeting.id,
+        /^[0-9a-hjkmnp-tv-z]{4}-[0-9a-hjkmnp-tv-z]{4}-[0-9a-hjkmnp-tv-z]{4}$/,
+      );
       assert.equal(created.members.length, 1);
       assert.equal(created.members[0]!.isHost, true);
       const aSeesB = waitFor(

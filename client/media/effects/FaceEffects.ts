@@ -5,21 +5,26 @@
  *   glasses          sunglasses drawn over the eyes with OpenCV primitives
  *   beauty           skin smoothing: a bilateral filter on the face, blended with the original
  *   background-blur  everything blurred except the head and the body below it (feathered mask)
- * A `FaceTracker` supplies the face (detection every few frames, smoothed, held briefly when lost).
- * 'none' returns the frame untouched without running detection. The effect can be switched at any
- * time; the next `apply()` uses the new one.
+ * Each effect lives in its own module (blur.ts, glasses.ts, beauty.ts, backgroundBlur.ts); this one
+ * picks the painter from a table. A `FaceTracker` supplies the face (detection every few frames,
+ * smoothed, held briefly when lost). 'none' returns the frame untouched without running detection.
+ * The effect can be switched at any time; the next `apply()` uses the new one.
  */
 import { describeThrown } from '../errors';
-import { VIDEO_BYTES_PER_PIXEL, type VideoFrame } from '../frames';
-import { cv, type Mat } from '../opencv';
+import type { VideoFrame } from '../frames';
+import type { Mat } from '../native/opencv';
 import {
   FACE_EFFECTS,
   FACE_EFFECT_DEFAULT,
   isFaceEffect,
   type FaceEffectName,
 } from '../../../common/constants';
+import { blurBackground } from './backgroundBlur';
+import { smoothSkin } from './beauty';
+import { blurFace, pixelateFace } from './blur';
 import { FaceTracker, type FaceTrackerOptions, type FaceTrackerStats } from './FaceTracker';
-import { cvRect, expandRect, frameMat, writeRegion, type FaceRect, type Margins } from './regions';
+import { drawGlasses } from './glasses';
+import { frameMat, type FaceRect } from './regions';
 
 export type { FaceRect } from './regions';
 
@@ -51,14 +56,35 @@ export interface EffectTiming {
   errors: number;
 }
 
-/** The region an effect treats as "the face": the detector's square grown to forehead and chin. */
-const FACE_MARGINS: Margins = { left: 0.12, right: 0.12, top: 0.22, bottom: 0.15 };
-/** 'blur' works at this fraction of the face region's size. */
-const BLUR_SCALE = 1 / 8;
-/** 'background-blur' works at this fraction of the frame's size (blur and mask alike). */
-const BACKGROUND_SCALE = 1 / 4;
+/** Settings an effect may take. */
+interface EffectSettings {
+  pixelBlock: number;
+  beautyStrength: number;
+}
 
-const WHITE = new cv.Vec3(255, 255, 255);
+/** Draws one effect into `frame` (whose pixels `mat` also holds) around the tracked face. */
+type Painter = (frame: VideoFrame, mat: Mat, face: FaceRect | null, s: EffectSettings) => void;
+
+/** A painter that draws only when there is a face. */
+function onFace(
+  paint: (frame: VideoFrame, mat: Mat, face: FaceRect, s: EffectSettings) => void,
+): Painter {
+  return (frame, mat, face, s) => {
+    if (face) paint(frame, mat, face, s);
+  };
+}
+
+/**
+ * Each face effect as data. Only 'background-blur' draws without a face: with nobody in the
+ * picture, all of it is background.
+ */
+const PAINTERS: Record<Exclude<FaceEffect, 'none'>, Painter> = {
+  blur: onFace((frame, mat, face) => blurFace(frame, mat, face)),
+  pixelate: onFace((frame, mat, face, s) => pixelateFace(frame, mat, face, s.pixelBlock)),
+  glasses: onFace((frame, mat, face) => drawGlasses(frame, mat, face)),
+  beauty: onFace((frame, mat, face, s) => smoothSkin(frame, mat, face, s.beautyStrength)),
+  'background-blur': (frame, mat, face) => blurBackground(frame, mat, face),
+};
 
 interface Counter {
   frames: number;
@@ -71,8 +97,7 @@ export class FaceEffects {
   #effect: FaceEffect;
   #tracker: FaceTracker | null;
   readonly #trackerOptions: FaceTrackerOptions;
-  readonly #pixelBlock: number;
-  readonly #beautyStrength: number;
+  readonly #settings: EffectSettings;
   #lastFace: FaceRect | null = null;
   #lastError: Error | null = null;
   readonly #counters = new Map<FaceEffect, Counter>();
@@ -90,8 +115,7 @@ export class FaceEffects {
     const beauty = options.beautyStrength ?? 0.75;
     if (!(beauty >= 0 && beauty <= 1))
       throw new TypeError(`FaceEffects beautyStrength must be in [0, 1], got ${beauty}`);
-    this.#pixelBlock = block;
-    this.#beautyStrength = beauty;
+    this.#settings = { pixelBlock: block, beautyStrength: beauty };
     this.#tracker = options.tracker instanceof FaceTracker ? options.tracker : null;
     this.#trackerOptions = options.tracker instanceof FaceTracker ? {} : (options.tracker ?? {});
     for (const e of FACE_EFFECTS)
@@ -180,23 +204,7 @@ export class FaceEffects {
     try {
       const face = (this.#tracker as FaceTracker).update(frame, mat);
       this.#lastFace = face;
-      switch (effect) {
-        case 'blur':
-          if (face) this.#blur(frame, mat, face);
-          break;
-        case 'pixelate':
-          if (face) this.#pixelate(frame, mat, face);
-          break;
-        case 'glasses':
-          if (face) this.#glasses(frame, mat, face);
-          break;
-        case 'beauty':
-          if (face) this.#beauty(frame, mat, face);
-          break;
-        case 'background-blur':
-          this.#backgroundBlur(frame, mat, face);
-          break;
-      }
+      PAINTERS[effect](frame, mat, face, this.#settings);
     } catch (error) {
       counter.errors++;
       this.#lastError = error instanceof Error ? error : new Error(describeThrown(error));
@@ -208,236 +216,5 @@ export class FaceEffects {
       if (ms > counter.maxMs) counter.maxMs = ms;
     }
     return frame;
-  }
-
-  // ---- effects -------------------------------------------------------------------------------
-
-  #faceRegion(frame: VideoFrame, face: FaceRect): FaceRect | null {
-    return expandRect(face, FACE_MARGINS, frame.width, frame.height);
-  }
-
-  #blur(frame: VideoFrame, mat: Mat, face: FaceRect): void {
-    const r = this.#faceRegion(frame, face);
-    if (!r) return;
-    const src = mat.getRegion(cvRect(r));
-    // a 7x7 Gaussian at 1/8 scale is a ~30 px-wide blur at full scale, for a fraction of the cost
-    const small = src.resize(
-      Math.max(4, Math.round(r.height * BLUR_SCALE)),
-      Math.max(4, Math.round(r.width * BLUR_SCALE)),
-      0,
-      0,
-      cv.INTER_AREA,
-    );
-    const blurred = small.gaussianBlur(new cv.Size(7, 7), 0, 0, cv.BORDER_REPLICATE);
-    const big = blurred.resize(r.height, r.width, 0, 0, cv.INTER_LINEAR);
-    const out = src.copy();
-    const mask = ellipseMask(r.width, r.height);
-    big.copyTo(out, mask);
-    writeRegion(frame, r, out);
-    for (const m of [small, blurred, big, out, mask]) m.release();
-  }
-
-  #pixelate(frame: VideoFrame, mat: Mat, face: FaceRect): void {
-    const r = this.#faceRegion(frame, face);
-    if (!r) return;
-    const block = Math.max(4, Math.round(face.width * this.#pixelBlock));
-    const src = mat.getRegion(cvRect(r));
-    const small = src.resize(
-      Math.max(1, Math.round(r.height / block)),
-      Math.max(1, Math.round(r.width / block)),
-      0,
-      0,
-      cv.INTER_AREA,
-    );
-    const big = small.resize(r.height, r.width, 0, 0, cv.INTER_NEAREST);
-    writeRegion(frame, r, big);
-    small.release();
-    big.release();
-  }
-
-  #glasses(frame: VideoFrame, mat: Mat, face: FaceRect): void {
-    const out = mat.getRegion(cvRect(face)).copy();
-    const w = face.width;
-    const h = face.height;
-    // Haar's face square puts the eyes about 40% down and 30% in from each side
-    const eyeY = 0.41 * h;
-    const lensW = 0.165 * w;
-    const lensH = 0.12 * w;
-    const left = new cv.Point2(0.3 * w, eyeY);
-    const right = new cv.Point2(0.7 * w, eyeY);
-    const axes = new cv.Size(lensW, lensH);
-    const rim = Math.max(2, Math.round(w / 40));
-    const rimColor = new cv.Vec3(25, 25, 25);
-    // tinted lenses at 85% opacity: the eyes show through a little
-    const tinted = out.copy();
-    tinted.drawEllipse(left, axes, 0, 0, 360, new cv.Vec3(45, 30, 20), cv.FILLED, cv.LINE_AA);
-    tinted.drawEllipse(right, axes, 0, 0, 360, new cv.Vec3(45, 30, 20), cv.FILLED, cv.LINE_AA);
-    const blended = tinted.addWeighted(0.85, out, 0.15, 0);
-    blended.drawEllipse(left, axes, 0, 0, 360, rimColor, rim, cv.LINE_AA);
-    blended.drawEllipse(right, axes, 0, 0, 360, rimColor, rim, cv.LINE_AA);
-    // bridge over the nose and temples out to the sides of the head
-    const top = eyeY - 0.35 * lensH;
-    blended.drawLine(
-      new cv.Point2(0.3 * w + lensW, top),
-      new cv.Point2(0.7 * w - lensW, top),
-      rimColor,
-      rim,
-      cv.LINE_AA,
-    );
-    blended.drawLine(
-      new cv.Point2(0.3 * w - lensW, top),
-      new cv.Point2(0.02 * w, top - 0.03 * h),
-      rimColor,
-      rim,
-      cv.LINE_AA,
-    );
-    blended.drawLine(
-      new cv.Point2(0.7 * w + lensW, top),
-      new cv.Point2(0.98 * w, top - 0.03 * h),
-      rimColor,
-      rim,
-      cv.LINE_AA,
-    );
-    // a glint on each lens
-    const glint = new cv.Size(lensW * 0.55, lensH * 0.55);
-    const glintWidth = Math.max(1, Math.round(rim / 2));
-    blended.drawEllipse(
-      left,
-      glint,
-      0,
-      200,
-      250,
-      new cv.Vec3(230, 230, 230),
-      glintWidth,
-      cv.LINE_AA,
-    );
-    blended.drawEllipse(
-      right,
-      glint,
-      0,
-      200,
-      250,
-      new cv.Vec3(230, 230, 230),
-      glintWidth,
-      cv.LINE_AA,
-    );
-    writeRegion(frame, face, blended);
-    for (const m of [out, tinted, blended]) m.release();
-  }
-
-  #beauty(frame: VideoFrame, mat: Mat, face: FaceRect): void {
-    const r = this.#faceRegion(frame, face);
-    if (!r) return;
-    const src = mat.getRegion(cvRect(r));
-    // the bilateral filter flattens skin texture but keeps edges (eyes, mouth, outline)
-    const d = face.width >= 160 ? 9 : 7;
-    const smooth = src.bilateralFilter(d, 40, d);
-    const k = this.#beautyStrength;
-    // a slight lift in brightness goes with the smoothing
-    const blended = smooth.addWeighted(k, src, 1 - k, 6);
-    const out = src.copy();
-    const mask = ellipseMask(r.width, r.height);
-    blended.copyTo(out, mask);
-    writeRegion(frame, r, out);
-    for (const m of [smooth, blended, out, mask]) m.release();
-  }
-
-  #backgroundBlur(frame: VideoFrame, mat: Mat, face: FaceRect | null): void {
-    const sw = Math.max(8, Math.round(frame.width * BACKGROUND_SCALE));
-    const sh = Math.max(8, Math.round(frame.height * BACKGROUND_SCALE));
-    const small = mat.resize(sh, sw, 0, 0, cv.INTER_AREA);
-    const blurredSmall = small.gaussianBlur(new cv.Size(9, 9), 0, 0, cv.BORDER_REPLICATE);
-    const blurred = blurredSmall.resize(frame.height, frame.width, 0, 0, cv.INTER_LINEAR);
-    const bg = blurred.getData();
-    for (const m of [small, blurredSmall, blurred]) m.release();
-    if (!face) {
-      // nobody in the picture: all of it is background
-      bg.copy(frame.data);
-      return;
-    }
-    const alpha = personMask(face, frame.width, frame.height, sw, sh);
-    compositeOver(frame.data, bg, alpha);
-  }
-}
-
-/** A CV_8UC1 mask of `width` x `height` with the inscribed ellipse set to 255. */
-function ellipseMask(width: number, height: number): Mat {
-  const mask = new cv.Mat(height, width, cv.CV_8UC1, 0);
-  mask.drawEllipse(
-    new cv.Point2(width / 2, height / 2),
-    new cv.Size(width / 2, height / 2),
-    0,
-    0,
-    360,
-    WHITE,
-    cv.FILLED,
-    cv.LINE_8,
-  );
-  return mask;
-}
-
-/**
- * Per-pixel weight of the person (255) against the background (0), `width` x `height` bytes: an
- * ellipse around the head (hair and ears included) and the neck and shoulders widening down to the
- * bottom edge. Drawn at `sw` x `sh` and blurred there, so the upscaled edge is feathered for free.
- */
-function personMask(face: FaceRect, width: number, height: number, sw: number, sh: number): Buffer {
-  const kx = sw / width;
-  const ky = sh / height;
-  const cx = (face.x + face.width / 2) * kx;
-  const fw = face.width * kx;
-  const fh = face.height * ky;
-  const fy = face.y * ky;
-  const mask = new cv.Mat(sh, sw, cv.CV_8UC1, 0);
-  mask.drawEllipse(
-    new cv.Point2(cx, fy + 0.4 * fh),
-    new cv.Size(0.8 * fw, 1.05 * fh),
-    0,
-    0,
-    360,
-    WHITE,
-    cv.FILLED,
-    cv.LINE_8,
-  );
-  const neckY = fy + 0.85 * fh;
-  const shoulderY = fy + 1.45 * fh;
-  const bottom = sh + 2;
-  mask.drawFillPoly(
-    [
-      [
-        new cv.Point2(Math.round(cx - 0.38 * fw), Math.round(neckY)),
-        new cv.Point2(Math.round(cx + 0.38 * fw), Math.round(neckY)),
-        new cv.Point2(Math.round(cx + 1.45 * fw), Math.round(shoulderY)),
-        new cv.Point2(Math.round(cx + 1.65 * fw), bottom),
-        new cv.Point2(Math.round(cx - 1.65 * fw), bottom),
-        new cv.Point2(Math.round(cx - 1.45 * fw), Math.round(shoulderY)),
-      ],
-    ],
-    WHITE,
-    cv.LINE_8,
-  );
-  const feathered = mask.gaussianBlur(new cv.Size(5, 5), 0, 0, cv.BORDER_REPLICATE);
-  const full = feathered.resize(height, width, 0, 0, cv.INTER_LINEAR);
-  const data = full.getData();
-  for (const m of [mask, feathered, full]) m.release();
-  return data;
-}
-
-/** `dst = dst * a + bg * (1 - a)` per pixel, `a` in 0..255; untouched where a is 255. */
-function compositeOver(dst: Buffer, bg: Buffer, alpha: Buffer): void {
-  const n = alpha.length;
-  for (let i = 0, p = 0; i < n; i++, p += VIDEO_BYTES_PER_PIXEL) {
-    const a = alpha[i];
-    if (a === 255) continue;
-    if (a === 0) {
-      dst[p] = bg[p];
-      dst[p + 1] = bg[p + 1];
-      dst[p + 2] = bg[p + 2];
-      continue;
-    }
-    const b = 255 - a;
-    dst[p] = (dst[p] * a + bg[p] * b + 127) / 255;
-    dst[p + 1] = (dst[p + 1] * a + bg[p + 1] * b + 127) / 255;
-    dst[p + 2] = (dst[p + 2] * a + bg[p + 2] * b + 127) / 255;
   }
 }

@@ -13,72 +13,22 @@
  * 8-10 ms wall but only 0.6 ms of it on the event loop. Async would free the event loop for those
  * ms every 3rd frame, at the price of results a frame late and nondeterministic tests; with the
  * whole send path at 10-15 ms per frame against a 66 ms budget it is not clearly better.
- * Frame timestamps (ms) drive the hold.
+ * Frame timestamps (ms) drive the hold. Which detection continues the track is FaceChooser's call,
+ * following is TemplateFollower's, and finding the cascade file is cascade.ts's.
  */
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import zlib from 'node:zlib';
 import { FACE_DETECT_EVERY, FACE_DETECT_WIDTH, FACE_HOLD_MS } from '../../../common/constants';
 import { MediaError, MediaErrorCode, describeThrown } from '../errors';
 import type { VideoFrame } from '../frames';
-import { cv, type Mat } from '../opencv';
+import { cv, type Mat } from '../native/opencv';
+import { findFaceCascade } from './cascade';
+import { FaceChooser } from './FaceChooser';
 import { clampRect, frameMat, type FaceRect } from './regions';
+import { TemplateFollower } from './TemplateFollower';
 
 export type { FaceRect } from './regions';
 
 export { FACE_DETECT_EVERY, FACE_DETECT_WIDTH, FACE_HOLD_MS };
-
-/** Cascade files, best first: alt2 finds more faces with fewer false hits than default here. */
-const CASCADE_NAMES = [
-  'haarcascade_frontalface_alt2.xml',
-  'haarcascade_frontalface_default.xml',
-] as const;
-
-/** Folders where distributions install OpenCV's cascades (Debian: package opencv-data). */
-const CASCADE_DIRS = [
-  '/usr/share/opencv4/haarcascades',
-  '/usr/share/opencv/haarcascades',
-  '/usr/local/share/opencv4/haarcascades',
-  '/usr/local/share/opencv/haarcascades',
-];
-
-/** Debian's opencv-doc ships one cascade, gzipped, among its HTML pages. */
-const GZIPPED_CASCADE =
-  '/usr/share/doc/opencv-doc/opencv4/html/haarcascade_frontalface_default.xml.gz';
-
-/**
- * Path of a frontal-face Haar cascade: Debian's opencv-data folders first, then the copy bundled with
- * the OpenCV binding, then the gzipped copy in opencv-doc (unpacked once into the temp folder).
- * Throws a MediaError (ERR_MEDIA_OPEN_FAILED) when there is none.
- */
-export function findFaceCascade(): string {
-  for (const name of CASCADE_NAMES) {
-    for (const dir of CASCADE_DIRS) {
-      const file = path.join(dir, name);
-      if (fs.existsSync(file)) return file;
-    }
-  }
-  for (const bundled of [cv.HAAR_FRONTALFACE_ALT2, cv.HAAR_FRONTALFACE_DEFAULT]) {
-    if (typeof bundled === 'string' && fs.existsSync(bundled)) return bundled;
-  }
-  if (fs.existsSync(GZIPPED_CASCADE)) {
-    const dir = path.join(os.tmpdir(), 'meeting-haarcascades');
-    const file = path.join(dir, path.basename(GZIPPED_CASCADE, '.gz'));
-    if (!fs.existsSync(file)) {
-      fs.mkdirSync(dir, { recursive: true });
-      // write then rename, so a concurrent process never reads half a file
-      const partial = `${file}.${process.pid}.tmp`;
-      fs.writeFileSync(partial, zlib.gunzipSync(fs.readFileSync(GZIPPED_CASCADE)));
-      fs.renameSync(partial, file);
-    }
-    return file;
-  }
-  throw new MediaError(
-    MediaErrorCode.OPEN_FAILED,
-    `no frontal-face Haar cascade found (looked in ${CASCADE_DIRS.join(', ')}, the OpenCV binding and ${GZIPPED_CASCADE}); install Debian's opencv-data`,
-  );
-}
 
 /** Options of a `FaceTracker`. */
 export interface FaceTrackerOptions {
@@ -131,27 +81,6 @@ interface Track {
   seenAt: number;
 }
 
-/** A greyscale patch of the last detected face, on the small grey image, for following. */
-interface Template {
-  mat: Mat;
-  /** The face's centre relative to the patch's top-left corner, small-image px. */
-  ox: number;
-  oy: number;
-}
-
-/** Normalised correlation below this means the template was not found (the face left or turned). */
-const FOLLOW_MIN_SCORE = 0.6;
-/** The follow search window extends this fraction of the face size around it. */
-const FOLLOW_SEARCH = 0.5;
-/** The template is the face's central part: its borders hold background that moves differently. */
-const TEMPLATE_INSET = 0.15;
-/** A detection this close to the tracked face (centre distance / face width) may be the same face... */
-const SAME_FACE_DISTANCE = 0.75;
-/** ...if its size is within this factor of the face's (a bigger change is a cut or a zoom). */
-const SAME_FACE_SIZE_RATIO = 1.5;
-/** A face elsewhere replaces the tracked one when this many detector runs in a row find it there. */
-const SWITCH_AFTER_RUNS = 2;
-
 function checkRange(name: string, value: number, min: number, max: number): number {
   if (typeof value !== 'number' || !(value >= min && value <= max)) {
     throw new TypeError(`FaceTracker ${name} must be a number in [${min}, ${max}], got ${value}`);
@@ -173,10 +102,8 @@ export class FaceTracker {
   readonly #follow: boolean;
   #track: Track | null = null;
   #trackId = 0;
-  #template: Template | null = null;
-  /** A face found away from the track, and in how many detector runs in a row. */
-  #candidate: FaceRect | null = null;
-  #candidateRuns = 0;
+  readonly #follower = new TemplateFollower();
+  readonly #chooser = new FaceChooser();
   #detections: FaceRect[] = [];
   /** Frames since the last detector run (Infinity: run on the next frame). */
   #sinceDetect = Infinity;
@@ -280,9 +207,8 @@ export class FaceTracker {
   reset(): void {
     this.#track = null;
     this.#detections = [];
-    this.#candidate = null;
-    this.#candidateRuns = 0;
-    this.#dropTemplate();
+    this.#chooser.reset();
+    this.#follower.drop();
     this.#sinceDetect = Infinity;
   }
 
@@ -298,7 +224,7 @@ export class FaceTracker {
       this.#frameHeight = frame.height;
     }
     const detectNow = this.#sinceDetect >= this.#detectEvery - 1;
-    const followNow = !detectNow && this.#follow && this.#track !== null && this.#template !== null;
+    const followNow = !detectNow && this.#follow && this.#track !== null && this.#follower.ready;
     if (detectNow || followNow) {
       const own = mat ? null : frameMat(frame);
       try {
@@ -313,7 +239,7 @@ export class FaceTracker {
     const track = this.#track;
     if (track && frame.timestamp - track.seenAt > this.#holdMs) {
       this.#track = null;
-      this.#dropTemplate();
+      this.#follower.drop();
       this.#stats.lost++;
     }
     return this.face;
@@ -366,65 +292,21 @@ export class FaceTracker {
         .filter((r): r is FaceRect => r !== null);
       this.#stats.detections++;
       if (this.#detections.length > 0) this.#stats.detectionsWithFace++;
-      const chosen = this.#choose(this.#detections);
-      if (chosen) {
-        this.#measure(chosen, true, timestamp);
-        this.#keepTemplate(grey, chosen);
+      const { face, switched } = this.#chooser.choose(this.#detections, this.#track);
+      if (switched) {
+        // a new face: start a new track there rather than slide across the picture
+        this.#track = null;
+        this.#follower.drop();
+        this.#stats.lost++;
+      }
+      if (face) {
+        this.#measure(face, true, timestamp);
+        if (this.#follow) this.#follower.keep(grey, face, this.#scale);
       }
     } finally {
       grey.release();
       this.#stats.detectMs += performance.now() - t0;
     }
-  }
-
-  /**
-   * The detection that continues the current track, or the largest when there is no track. A face
-   * away from the track or of another size (a cut, a zoom, someone else stepping in) takes over only once it has been
-   * found in SWITCH_AFTER_RUNS runs in a row and the tracked face in none of them, so one false hit
-   * never moves the effect, and a real change moves it well before the hold runs out.
-   */
-  #choose(found: readonly FaceRect[]): FaceRect | null {
-    const t = this.#track;
-    if (found.length === 0 || !t) {
-      this.#candidate = null;
-      this.#candidateRuns = 0;
-      return found.length === 0 ? null : largest(found);
-    }
-    let near: FaceRect | null = null;
-    let nearest = Infinity;
-    for (const r of found) {
-      const ratio = r.width / t.w;
-      if (ratio > SAME_FACE_SIZE_RATIO || ratio < 1 / SAME_FACE_SIZE_RATIO) continue;
-      const d = Math.hypot(r.x + r.width / 2 - t.cx, r.y + r.height / 2 - t.cy) / t.w;
-      if (d < nearest) {
-        near = r;
-        nearest = d;
-      }
-    }
-    if (nearest <= SAME_FACE_DISTANCE) {
-      this.#candidate = null;
-      this.#candidateRuns = 0;
-      return near;
-    }
-    const other = largest(found);
-    const previous = this.#candidate;
-    const same =
-      previous !== null &&
-      Math.hypot(
-        other.x + other.width / 2 - (previous.x + previous.width / 2),
-        other.y + other.height / 2 - (previous.y + previous.height / 2),
-      ) <=
-        SAME_FACE_DISTANCE * previous.width;
-    this.#candidate = other;
-    this.#candidateRuns = same ? this.#candidateRuns + 1 : 1;
-    if (this.#candidateRuns < SWITCH_AFTER_RUNS) return null;
-    // a new face: start a new track there rather than slide across the picture
-    this.#track = null;
-    this.#dropTemplate();
-    this.#candidate = null;
-    this.#candidateRuns = 0;
-    this.#stats.lost++;
-    return other;
   }
 
   /** Moves the track towards a measurement (or starts one). */
@@ -449,78 +331,24 @@ export class FaceTracker {
     }
   }
 
-  #keepTemplate(grey: Mat, face: FaceRect): void {
-    if (!this.#follow) return;
-    const k = this.#scale;
-    const fx = face.x / k;
-    const fy = face.y / k;
-    const fw = face.width / k;
-    const fh = face.height / k;
-    const inner = clampRect(
-      {
-        x: fx + fw * TEMPLATE_INSET,
-        y: fy + fh * TEMPLATE_INSET,
-        width: fw * (1 - 2 * TEMPLATE_INSET),
-        height: fh * (1 - 2 * TEMPLATE_INSET),
-      },
-      grey.cols,
-      grey.rows,
-    );
-    this.#dropTemplate();
-    if (!inner || inner.width < 8 || inner.height < 8) return;
-    this.#template = {
-      mat: grey.getRegion(new cv.Rect(inner.x, inner.y, inner.width, inner.height)).copy(),
-      ox: fx + fw / 2 - inner.x,
-      oy: fy + fh / 2 - inner.y,
-    };
-  }
-
-  #dropTemplate(): void {
-    this.#template?.mat.release();
-    this.#template = null;
-  }
-
   #followFace(mat: Mat): void {
     this.#sinceDetect++;
     const t = this.#track;
-    const tpl = this.#template;
-    if (!t || !tpl) return;
+    if (!t || !this.#follower.ready) return;
     const t0 = performance.now();
     const grey = this.#grey(mat);
     try {
-      const k = this.#scale;
-      const fw = t.w / k;
-      const fh = t.h / k;
-      const fx = t.cx / k - fw / 2;
-      const fy = t.cy / k - fh / 2;
-      const win = clampRect(
-        {
-          x: fx - fw * FOLLOW_SEARCH,
-          y: fy - fh * FOLLOW_SEARCH,
-          width: fw * (1 + 2 * FOLLOW_SEARCH),
-          height: fh * (1 + 2 * FOLLOW_SEARCH),
-        },
-        grey.cols,
-        grey.rows,
+      const found = this.#follower.locate(grey, t, this.#scale);
+      if (!found) return;
+      this.#measure(
+        { x: found.cx - t.w / 2, y: found.cy - t.h / 2, width: t.w, height: t.h },
+        false,
+        0,
       );
-      if (!win || win.width < tpl.mat.cols || win.height < tpl.mat.rows) return;
-      const region = grey.getRegion(new cv.Rect(win.x, win.y, win.width, win.height));
-      const scores = region.matchTemplate(tpl.mat, cv.TM_CCOEFF_NORMED);
-      const { maxVal, maxLoc } = scores.minMaxLoc();
-      scores.release();
-      if (!(maxVal >= FOLLOW_MIN_SCORE)) return;
-      // the template's top-left corner lands at maxLoc; the face's centre is at its offset from there
-      const cx = (win.x + maxLoc.x + tpl.ox) * k;
-      const cy = (win.y + maxLoc.y + tpl.oy) * k;
-      this.#measure({ x: cx - t.w / 2, y: cy - t.h / 2, width: t.w, height: t.h }, false, 0);
       this.#stats.followed++;
     } finally {
       grey.release();
       this.#stats.followMs += performance.now() - t0;
     }
   }
-}
-
-function largest(rects: readonly FaceRect[]): FaceRect {
-  return rects.reduce((a, b) => (b.width * b.height > a.width * a.height ? b : a));
 }

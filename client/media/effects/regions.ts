@@ -4,7 +4,7 @@
  * (OpenCV refuses `getData()` on a region view, and only the region's bytes need to move).
  */
 import { VIDEO_BYTES_PER_PIXEL, type VideoFrame } from '../frames';
-import { cv, type Mat } from '../opencv';
+import { cv, type Mat } from '../native/opencv';
 
 /** An axis-aligned rectangle in pixels of a frame (integers, non-empty, inside the frame). */
 export interface FaceRect {

@@ -2,7 +2,7 @@
  * Turns a grabbed BGRA screen image into packed BGR of the output size with OpenCV, on the libuv
  * thread pool (`*Async`), so the event loop only pays for copying the pixels into a Mat.
  */
-import { cv, type Mat } from '../opencv';
+import { cv, type Mat } from '../native/opencv';
 import type { ScreenImage } from './ScreenGrabber';
 
 /** Output size of a screen of `width` x `height` scaled to fit `boxWidth` x `boxHeight` keeping its aspect ratio, never enlarged, in even numbers. */

@@ -49,14 +49,14 @@ function DevicePickers({ app }: { app: DesktopApp }): React.ReactElement {
           d.setFileMode(FileMode.ExistingFile);
           d.setNameFilter('Videos (*.avi *.mp4 *.mkv *.mov *.webm *.mpg);;All files (*)');
           d.addEventListener('fileSelected', (file: string) => {
-            if (file) app.chooseVideoFile(file);
+            if (file) app.lobbyPage.chooseVideoFile(file);
           });
           dialog.current = d;
           // The picker stays on the current choice until a file is chosen (Select re-syncs).
           d.show();
           return;
         }
-        app.setDevices({ [kind]: option.value } as Partial<MediaChoices>);
+        app.lobbyPage.setDevices({ [kind]: option.value } as Partial<MediaChoices>);
       },
     [app],
   );
@@ -113,10 +113,16 @@ export function LobbyView({ app }: { app: DesktopApp }): React.ReactElement {
   }, [joinId, joinNeedsPassword]);
 
   const onCreate = useCallback(() => {
-    void app.createMeeting(createName.current?.text() ?? '', createPassword.current?.text() ?? '');
+    void app.lobbyPage.createMeeting(
+      createName.current?.text() ?? '',
+      createPassword.current?.text() ?? '',
+    );
   }, [app]);
   const onJoin = useCallback(() => {
-    void app.joinMeeting(joinIdRef.current?.text() ?? '', joinPassword.current?.text() ?? '');
+    void app.lobbyPage.joinMeeting(
+      joinIdRef.current?.text() ?? '',
+      joinPassword.current?.text() ?? '',
+    );
   }, [app]);
   const onRecentRow = useCallback(
     (row: number) => {
@@ -142,8 +148,8 @@ export function LobbyView({ app }: { app: DesktopApp }): React.ReactElement {
     () => ({ currentRowChanged: onRecentRow, itemDoubleClicked: onRecentActivated }),
     [onRecentRow, onRecentActivated],
   );
-  const refreshOn = useMemo(() => ({ clicked: () => void app.refreshRecent() }), [app]);
-  const logoutOn = useMemo(() => ({ clicked: () => void app.logout() }), [app]);
+  const refreshOn = useMemo(() => ({ clicked: () => void app.lobbyPage.refreshRecent() }), [app]);
+  const logoutOn = useMemo(() => ({ clicked: () => void app.loginPage.logout() }), [app]);
 
   return (
     <View id="lobbyPage" ref={page} style="flex: 1; flex-direction: column; padding: 12px;">

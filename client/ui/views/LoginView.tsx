@@ -37,11 +37,11 @@ export function LoginView({ app }: { app: DesktopApp }): React.ReactElement {
     password.current?.text() ?? '',
   ];
   const onLogin = useCallback(() => {
-    app.setRegisterMode(false);
-    void app.login(...values());
+    app.loginPage.setRegisterMode(false);
+    void app.loginPage.login(...values());
   }, [app]);
   const onRegister = useCallback(() => {
-    void app.register(...values(), confirm.current?.text() ?? '');
+    void app.loginPage.register(...values(), confirm.current?.text() ?? '');
   }, [app]);
   const onSubmit = useCallback(
     () => (app.state.registerMode ? onRegister() : onLogin()),

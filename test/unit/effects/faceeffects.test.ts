@@ -8,7 +8,7 @@ import {
 import { FaceTracker } from '../../../client/media/effects/FaceTracker';
 import type { FaceRect } from '../../../client/media/effects/regions';
 import { VideoFrame } from '../../../client/media/frames';
-import { cv } from '../../../client/media/opencv';
+import { cv } from '../../../client/media/native/opencv';
 import { core, farRegion, megamindFrame, megamindPixels, regionDiff, roughness } from './helpers';
 
 /** Frames 102..131 of Megamind.avi are one shot with one face (see facetracker.test.ts). */

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { MediaError } from '../../../client/media/errors';
-import { FaceTracker, findFaceCascade } from '../../../client/media/effects/FaceTracker';
+import { findFaceCascade } from '../../../client/media/effects/cascade';
+import { FaceTracker } from '../../../client/media/effects/FaceTracker';
 import { clampRect, expandRect, iou, type FaceRect } from '../../../client/media/effects/regions';
 import { VideoFrame } from '../../../client/media/frames';
 import {

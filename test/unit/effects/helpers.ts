@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { VideoFrame } from '../../../client/media/frames';
-import { cv } from '../../../client/media/opencv';
+import { cv } from '../../../client/media/native/opencv';
 import type { FaceRect } from '../../../client/media/effects/regions';
 
 export const DATA_DIR = '/usr/share/doc/opencv-doc/examples/data';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ActiveSpeaker } from '../../../client/media/ActiveSpeaker';
+import { ActiveSpeaker } from '../../../client/media/playout/ActiveSpeaker';
 
 /** Drives a detector with a fake clock, one update per 20 ms tick. */
 function harness(holdMs = 300): {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { AudioSource } from '../../../client/media/AudioSource';
+import { AudioSource } from '../../../client/media/capture/AudioSource';
 import { dominantFrequency, rmsDbfs } from '../../../client/media/analysis';
 import type { AudioFrame } from '../../../client/media/frames';
 import { writeWavFile } from '../../../client/media/wav';

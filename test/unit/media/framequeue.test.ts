@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { FrameQueue } from '../../../client/media/FrameQueue';
+import { FrameQueue } from '../../../client/media/capture/FrameQueue';
 
 describe('FrameQueue', function () {
   it('drops the oldest items beyond its capacity and counts them', async function () {

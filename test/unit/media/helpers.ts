@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ToneGenerator } from '../../../client/media/ToneGenerator';
+import { ToneGenerator } from '../../../client/media/capture/ToneGenerator';
 
 /** A fresh temporary directory, removed by the returned cleanup. */
 export function makeTempDir(prefix: string): { dir: string; cleanup: () => void } {

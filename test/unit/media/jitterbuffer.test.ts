@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { JitterBuffer, type JitterPop } from '../../../client/media/JitterBuffer';
+import { JitterBuffer, type JitterPop } from '../../../client/media/playout/JitterBuffer';
 import { stats } from './helpers';
 
 /** A jitter buffer on a fake clock, with helpers to push and pop at given times. */

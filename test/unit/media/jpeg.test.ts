@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
-import { decodeJpeg, decodeJpegBgr, decodeJpegFrame, encodeJpeg } from '../../../client/media/Jpeg';
+import {
+  decodeJpeg,
+  decodeJpegBgr,
+  decodeJpegFrame,
+  encodeJpeg,
+} from '../../../client/media/codec/Jpeg';
 import { VideoFrame } from '../../../client/media/frames';
-import { TestPattern } from '../../../client/media/TestPattern';
+import { TestPattern } from '../../../client/media/capture/TestPattern';
 
 /** A 640x480 BGR frame: left half pure blue, right half pure red. */
 function halves(): VideoFrame {

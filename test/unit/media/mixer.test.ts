@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Mixer } from '../../../client/media/Mixer';
+import { Mixer } from '../../../client/media/playout/Mixer';
 import { sine } from './helpers';
 
 describe('Mixer', function () {

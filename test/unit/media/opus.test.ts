@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { dominantFrequency, rmsDbfs } from '../../../client/media/analysis';
 import { MediaError } from '../../../client/media/errors';
-import { OpusCodec } from '../../../client/media/Opus';
-import { ToneGenerator } from '../../../client/media/ToneGenerator';
+import { OpusCodec } from '../../../client/media/codec/Opus';
+import { ToneGenerator } from '../../../client/media/capture/ToneGenerator';
 import { concat } from './helpers';
 
 const FRAME = 960;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Pacer } from '../../../client/media/Pacer';
+import { Pacer } from '../../../client/media/capture/Pacer';
 import { sleep } from './helpers';
 
 /** Blocks the event loop for `ms`. */

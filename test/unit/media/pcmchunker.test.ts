@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { PcmChunker } from '../../../client/media/PcmChunker';
+import { PcmChunker } from '../../../client/media/capture/PcmChunker';
 import { pcmBytes } from '../../../client/media/wav';
 import { concat, sine } from './helpers';
 

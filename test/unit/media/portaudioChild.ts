@@ -9,9 +9,9 @@
  * PortAudio and ALSA print to stdout and stderr, so the result is the last line starting "RESULT ".
  */
 import { execFileSync } from 'node:child_process';
-import { AudioSink } from '../../../client/media/AudioSink';
-import { AudioSource } from '../../../client/media/AudioSource';
-import { WavWriter } from '../../../client/media/WavWriter';
+import { AudioSink } from '../../../client/media/playout/AudioSink';
+import { AudioSource } from '../../../client/media/capture/AudioSource';
+import { WavWriter } from '../../../client/media/playout/WavWriter';
 import { AUDIO_SAMPLE_RATE } from '../../../common/constants';
 
 /** Streams the PulseAudio server has open of a kind ('source-outputs' or 'sink-inputs'). */

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { decodeJpegBgr, encodeJpeg } from '../../../client/media/Jpeg';
+import { decodeJpegBgr, encodeJpeg } from '../../../client/media/codec/Jpeg';
 import { VideoFrame } from '../../../client/media/frames';
 import {
   TestPattern,
   readPatternStamp,
   writePatternStamp,
-} from '../../../client/media/TestPattern';
+} from '../../../client/media/capture/TestPattern';
 
 describe('TestPattern', function () {
   const pattern = new TestPattern();

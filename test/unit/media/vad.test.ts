@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { Vad, type VadResult } from '../../../client/media/Vad';
-import { ToneGenerator } from '../../../client/media/ToneGenerator';
+import { Vad, type VadResult } from '../../../client/media/codec/Vad';
+import { ToneGenerator } from '../../../client/media/capture/ToneGenerator';
 
 const FRAME = 960;
 

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { VideoFrame } from '../../../client/media/frames';
-import { cv } from '../../../client/media/opencv';
-import { readPatternStamp } from '../../../client/media/TestPattern';
-import { VideoSource } from '../../../client/media/VideoSource';
+import { cv } from '../../../client/media/native/opencv';
+import { readPatternStamp } from '../../../client/media/capture/TestPattern';
+import { VideoSource } from '../../../client/media/capture/VideoSource';
 import { makeTempDir, sleep } from './helpers';
 
 const MEGAMIND = '/usr/share/doc/opencv-doc/examples/data/Megamind.avi';

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { MediaError } from '../../../client/media/errors';
-import { WavWriter } from '../../../client/media/WavWriter';
+import { WavWriter } from '../../../client/media/playout/WavWriter';
 import {
   encodeWav,
   parseWav,

@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { cv } from '../../../client/media/opencv';
+import { cv } from '../../../client/media/native/opencv';
 
 /** An RGB colour. */
 export type Rgb = readonly [r: number, g: number, b: number];

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { MediaError, MediaErrorCode } from '../../../client/media/errors';
 import { VideoFrame } from '../../../client/media/frames';
-import { SCREEN_DEFAULT_FPS, ScreenSource } from '../../../client/media/ScreenSource';
+import { SCREEN_DEFAULT_FPS, ScreenSource } from '../../../client/media/screen/ScreenSource';
 import { fitInside, screenImageToBgr } from '../../../client/media/screen/convert';
 import type { ScreenGrabber, ScreenImage } from '../../../client/media/screen/ScreenGrabber';
 import { X11Grabber } from '../../../client/media/screen/X11Grabber';

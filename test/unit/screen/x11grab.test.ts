@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { MediaError, MediaErrorCode } from '../../../client/media/errors';
-import { createScreenGrabber } from '../../../client/media/screen/ScreenGrabber';
+import { createScreenGrabber } from '../../../client/media/screen/platforms';
 import { X11Grabber } from '../../../client/media/screen/X11Grabber';
 import {
   loadX11Grab,

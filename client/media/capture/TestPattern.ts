@@ -9,8 +9,8 @@
  * byte 0xB4, the frame number (u32), the timestamp (u48) and a CRC-8 of the preceding 11 bytes.
  * A block is read from the mean brightness of its central half, which JPEG ringing does not reach.
  */
-import { VIDEO_DEFAULT_HEIGHT, VIDEO_DEFAULT_WIDTH } from '../../common/constants';
-import { VIDEO_BYTES_PER_PIXEL, VideoFrame } from './frames';
+import { VIDEO_DEFAULT_HEIGHT, VIDEO_DEFAULT_WIDTH } from '../../../common/constants';
+import { VIDEO_BYTES_PER_PIXEL, VideoFrame } from '../frames';
 
 const STAMP_COLUMNS = 32;
 const STAMP_ROWS = 3;

@@ -4,10 +4,10 @@
  * A subclass produces a frame on `tick()` (skipping the tick when the previous one is still busy,
  * never queueing) and releases its device in `release()`.
  */
-import { TypedEmitter } from '../../common/TypedEmitter';
-import { MediaError, MediaErrorCode, describeThrown } from './errors';
+import { TypedEmitter } from '../../../common/TypedEmitter';
+import { MediaError, MediaErrorCode, describeThrown } from '../errors';
 import { FrameQueue } from './FrameQueue';
-import type { VideoFrame } from './frames';
+import type { VideoFrame } from '../frames';
 import { Pacer } from './Pacer';
 
 /** Events of a video source. */

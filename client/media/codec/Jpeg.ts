@@ -4,10 +4,10 @@
  * for garbage and a partly grey picture for a truncated file; all become a `MediaError` with code
  * ERR_MEDIA_BAD_JPEG here.
  */
-import { VIDEO_DEFAULT_JPEG_QUALITY } from '../../common/constants';
-import { MediaError, MediaErrorCode, describeThrown } from './errors';
-import { VideoFrame } from './frames';
-import { cv, type Mat } from './opencv';
+import { VIDEO_DEFAULT_JPEG_QUALITY } from '../../../common/constants';
+import { MediaError, MediaErrorCode, describeThrown } from '../errors';
+import { VideoFrame, type EncodedPicture } from '../frames';
+import { cv, type Mat } from '../native/opencv';
 
 /** A decoded picture, 3 bytes per pixel in the order its name says. */
 export interface DecodedImage {
@@ -28,6 +28,15 @@ function hasEndMarker(buf: Buffer): boolean {
     if (buf[i] === 0xff && buf[i + 1] === 0xd9) return true;
   }
   return false;
+}
+
+/**
+ * The picture a renderer gets for a received JPEG: the JPEG itself. Qt decodes a 640x480 JPEG while
+ * painting in about 3.2 ms; decoding here (OpenCV) and handing Qt raw pixels costs that twice over,
+ * so received video is decoded by the painter. Code that needs pixels calls `decodeJpegBgr`.
+ */
+export function receivedPicture(jpeg: Buffer): EncodedPicture {
+  return { format: 'jpeg', data: jpeg };
 }
 
 /** Encodes a BGR frame as JPEG at `quality` (1..100). */

@@ -9,22 +9,22 @@
  * frames whatever sizes arrive. Every frame is a new array, so consumers may keep it.
  */
 import type { IoStreamRead } from 'naudiodon';
-import { TypedEmitter } from '../../common/TypedEmitter';
-import { nowMs } from '../../common/clock';
+import { TypedEmitter } from '../../../common/TypedEmitter';
+import { nowMs } from '../../../common/clock';
 import {
   AUDIO_CHANNELS,
   AUDIO_FRAME_MS,
   AUDIO_FRAME_SAMPLES,
   AUDIO_SAMPLE_RATE,
-} from '../../common/constants';
-import { MediaError, MediaErrorCode, describeThrown } from './errors';
+} from '../../../common/constants';
+import { MediaError, MediaErrorCode, describeThrown } from '../errors';
 import { FrameQueue } from './FrameQueue';
-import { AudioFrame } from './frames';
+import { AudioFrame } from '../frames';
 import { Pacer } from './Pacer';
 import { PcmChunker } from './PcmChunker';
-import { portAudio } from './portaudio';
+import { portAudio } from '../native/portaudio';
 import { ToneGenerator, type ToneOptions } from './ToneGenerator';
-import { readWavFile } from './wav';
+import { readWavFile } from '../wav';
 
 /** `'tone'`, a WAV file path, or a PortAudio device id (-1: the default input device). */
 export type AudioSourceSpec = 'tone' | string | number;

@@ -3,8 +3,8 @@
  * and the RIFF and data sizes patched in on `close()` so the file is valid even for unknown lengths.
  */
 import fs from 'node:fs';
-import { WAV_HEADER_BYTES, pcmBytes, wavHeader } from './wav';
-import { MediaError, MediaErrorCode } from './errors';
+import { WAV_HEADER_BYTES, pcmBytes, wavHeader } from '../wav';
+import { MediaError, MediaErrorCode } from '../errors';
 
 export class WavWriter {
   readonly #path: string;

@@ -4,7 +4,7 @@
  * behind, up to `maxCatchUp` overdue ticks run at once (audio wants every frame) and the rest are
  * skipped and counted (video wants the newest frame, not a burst).
  */
-import { nowMs } from '../../common/clock';
+import { nowMs } from '../../../common/clock';
 
 /** Options of a `Pacer`. */
 export interface PacerOptions {

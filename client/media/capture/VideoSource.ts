@@ -8,16 +8,16 @@
  * the source delivers the newest picture at most at the configured rate.
  */
 import fs from 'node:fs';
-import { nowMs } from '../../common/clock';
+import { nowMs } from '../../../common/clock';
 import {
   VIDEO_DEFAULT_FPS,
   VIDEO_DEFAULT_HEIGHT,
   VIDEO_DEFAULT_WIDTH,
   VIDEO_MAX_FPS,
-} from '../../common/constants';
-import { MediaError, MediaErrorCode, describeThrown } from './errors';
-import { VideoFrame } from './frames';
-import { cv, type Mat } from './opencv';
+} from '../../../common/constants';
+import { MediaError, MediaErrorCode, describeThrown } from '../errors';
+import { VideoFrame } from '../frames';
+import { cv, type Mat } from '../native/opencv';
 import { PacedVideoSource } from './PacedVideoSource';
 import { TestPattern } from './TestPattern';
 

@@ -2,7 +2,7 @@
  * A phase-continuous sine generator for test audio: a tone at a given frequency and peak level,
  * optionally cut by periodic silence gaps (so talk-spurt handling can be exercised).
  */
-import { AUDIO_SAMPLE_RATE } from '../../common/constants';
+import { AUDIO_SAMPLE_RATE } from '../../../common/constants';
 
 /** Options of a `ToneGenerator`. */
 export interface ToneOptions {

@@ -9,9 +9,9 @@
  * of `opus_decode_frame`), keeping its state in step for the next real packet.
  */
 import { OpusEncoder } from '@discordjs/opus';
-import { AUDIO_CHANNELS, AUDIO_FRAME_SAMPLES, AUDIO_SAMPLE_RATE } from '../../common/constants';
-import { MediaError, MediaErrorCode, describeThrown } from './errors';
-import { pcmBytes } from './wav';
+import { AUDIO_CHANNELS, AUDIO_FRAME_SAMPLES, AUDIO_SAMPLE_RATE } from '../../../common/constants';
+import { MediaError, MediaErrorCode, describeThrown } from '../errors';
+import { pcmBytes } from '../wav';
 
 /** TOC byte of a 20 ms CELT fullband mono frame (config 31, code 0), used before any packet arrived. */
 const DEFAULT_TOC = 0xf8;

@@ -18,8 +18,12 @@
  *
  * Sequence numbers are unsigned 32-bit and may wrap.
  */
-import { AUDIO_FRAME_MS, JITTER_MAX_DEPTH_MS, JITTER_MIN_DEPTH_MS } from '../../common/constants';
-import { nowMs } from '../../common/clock';
+import {
+  AUDIO_FRAME_MS,
+  JITTER_MAX_DEPTH_MS,
+  JITTER_MIN_DEPTH_MS,
+} from '../../../common/constants';
+import { nowMs } from '../../../common/clock';
 
 /** Options of a `JitterBuffer`. */
 export interface JitterBufferOptions {

@@ -8,17 +8,17 @@
  */
 import type { Writable } from 'node:stream';
 import type { IoStreamWrite } from 'naudiodon';
-import { TypedEmitter } from '../../common/TypedEmitter';
+import { TypedEmitter } from '../../../common/TypedEmitter';
 import {
   AUDIO_CHANNELS,
   AUDIO_FRAME_MS,
   AUDIO_FRAME_SAMPLES,
   AUDIO_PLAYBACK_MAX_QUEUE_MS,
   AUDIO_SAMPLE_RATE,
-} from '../../common/constants';
-import { MediaError, MediaErrorCode, describeThrown } from './errors';
-import { AudioFrame } from './frames';
-import { portAudio } from './portaudio';
+} from '../../../common/constants';
+import { MediaError, MediaErrorCode, describeThrown } from '../errors';
+import { AudioFrame } from '../frames';
+import { portAudio } from '../native/portaudio';
 import { WavWriter } from './WavWriter';
 
 /** A PortAudio output device id (-1: the default output device), or a WAV file path. */

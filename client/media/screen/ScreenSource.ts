@@ -8,14 +8,15 @@
  * tick is skipped (never queued), so the source delivers the newest picture at most at its rate.
  * Stopping closes the display connection at once.
  */
-import { nowMs } from '../../common/clock';
-import { VIDEO_MAX_FPS } from '../../common/constants';
-import { MediaError, MediaErrorCode, describeThrown } from './errors';
-import { VideoFrame } from './frames';
-import { PacedVideoSource, type VideoSourceEvents } from './PacedVideoSource';
-import { SCREEN_DEFAULT_FPS, SCREEN_FIT_HEIGHT, SCREEN_FIT_WIDTH } from '../../common/constants';
-import { even, fitInside, screenImageToBgr } from './screen/convert';
-import { createScreenGrabber, type ScreenGrabber } from './screen/ScreenGrabber';
+import { nowMs } from '../../../common/clock';
+import { VIDEO_MAX_FPS } from '../../../common/constants';
+import { MediaError, MediaErrorCode, describeThrown } from '../errors';
+import { VideoFrame } from '../frames';
+import { PacedVideoSource, type VideoSourceEvents } from '../capture/PacedVideoSource';
+import { SCREEN_DEFAULT_FPS, SCREEN_FIT_HEIGHT, SCREEN_FIT_WIDTH } from '../../../common/constants';
+import { even, fitInside, screenImageToBgr } from './convert';
+import { createScreenGrabber } from './platforms';
+import type { ScreenGrabber } from './ScreenGrabber';
 
 export { SCREEN_DEFAULT_FPS };
 

@@ -2,7 +2,7 @@
  * Sums the decoded frames of several speakers into one frame, saturating at the Int16 limits
  * (clipping instead of wrapping around, which would turn an overload into loud noise).
  */
-import { AUDIO_FRAME_SAMPLES } from '../../common/constants';
+import { AUDIO_FRAME_SAMPLES } from '../../../common/constants';
 
 export class Mixer {
   readonly #sum: Int32Array;

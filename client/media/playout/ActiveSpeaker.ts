@@ -1,12 +1,12 @@
-import { ACTIVE_SPEAKER_HOLD_MS } from '../../common/constants';
+import { ACTIVE_SPEAKER_HOLD_MS } from '../../../common/constants';
 /**
  * Picks the member who is speaking from per-speaker levels given every mixer tick, with hysteresis
  * so the highlight does not flicker: a new speaker takes over only after being the loudest for
  * `holdMs`, or at once when the current speaker has been quiet for `holdMs`; after `holdMs` of
  * general silence the active speaker becomes null. Emits 'activeSpeaker' on each change.
  */
-import { TypedEmitter } from '../../common/TypedEmitter';
-import { nowMs } from '../../common/clock';
+import { TypedEmitter } from '../../../common/TypedEmitter';
+import { nowMs } from '../../../common/clock';
 
 /** Options of an `ActiveSpeaker` detector. */
 export interface ActiveSpeakerOptions {

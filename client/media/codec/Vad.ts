@@ -9,8 +9,8 @@
  * drops between words, does not; and it never rises above -40 dBFS, so anything louder than -28
  * dBFS stays speech however long it lasts.
  */
-import { AUDIO_FRAME_MS, VAD_HANGOVER_MS } from '../../common/constants';
-import { rmsDbfs } from './analysis';
+import { AUDIO_FRAME_MS, VAD_HANGOVER_MS } from '../../../common/constants';
+import { rmsDbfs } from '../analysis';
 
 /** Options of a `Vad`. */
 export interface VadOptions {

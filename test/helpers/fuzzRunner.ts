@@ -15,6 +15,7 @@
  * test/integration/fuzz.test.ts and bench/fuzz.ts.
  */
 import crypto from 'node:crypto';
+import type { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { MeetingClient } from '../../client/MeetingClient';
 import {
@@ -33,7 +34,7 @@ import {
   mediaKindOf,
   mediaSourceOf,
 } from '../../common/media';
-import { encodeControl, type ServerEventName } from '../../common/protocol';
+import { encodeControl, parseServerEvent } from '../../common/protocol';
 import {
   REQUEST_TYPES,
   Rng,
@@ -81,20 +82,6 @@ export interface LaneStats {
   outcomes: Record<string, number>;
 }
 
-/** Every server event, and the protocol errors a link reports outside any request. */
-const EVENTS = {
-  memberJoined: true,
-  memberLeft: true,
-  hostChanged: true,
-  mediaState: true,
-  effectChanged: true,
-  screenShare: true,
-  roomOptions: true,
-  chat: true,
-  kicked: true,
-} as const satisfies Record<ServerEventName, true>;
-const EVENT_NAMES = new Set<string>([...Object.keys(EVENTS), 'protocolError']);
-
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -124,8 +111,13 @@ export function checkMessage(m: unknown): string | null {
   if (!isObject(m)) return 'message is not an object';
   if (Object.hasOwn(m, 'event')) {
     if (!sameKeys(m, ['event', 'data'])) return 'event is not { event, data }';
-    if (typeof m.event !== 'string' || !EVENT_NAMES.has(m.event)) return 'unknown event';
-    if (!isObject(m.data)) return 'event data is not an object';
+    if (typeof m.event !== 'string') return 'event name is not a string';
+    // The client's own validation: a known event whose payload matches its schema.
+    try {
+      if (parseServerEvent(m.event, m.data) === null) return 'unknown event';
+    } catch {
+      return 'malformed event payload';
+    }
     return m.event === 'protocolError' || m.event === 'kicked' ? checkError(m.data) : null;
   }
   if (typeof m.id !== 'number' || !Number.isSafeInteger(m.id) || m.id < 0)
@@ -144,23 +136,6 @@ function outcome(m: Record<string, unknown>): string {
     return m.event === 'protocolError' ? `protocolError:${data.code}` : `event:${m.event}`;
   }
   return m.ok === true ? 'ok' : String((m.error as { code: string }).code);
-}
-
-/**
- * A violation already reported to the lead (test/integration/fuzz.test.ts has its skipped test):
- * an invalid request's error message is `invalid <type> request: ` plus describeIssues(), which is
- * itself cut to 300 (+1) characters, so the whole can pass 300. Only that exact shape matches;
- * remove this once server/handlers/dispatch.ts bounds the whole message.
- */
-export function knownIssue(v: Violation): boolean {
-  const reply = v.reply as { error?: { code?: string; message?: string } } | undefined;
-  const message = reply?.error?.message ?? '';
-  return (
-    v.rule === `error message over ${ERROR_MESSAGE_MAX} characters` &&
-    reply?.error?.code === ErrorCode.BAD_REQUEST &&
-    /^invalid [A-Za-z]+ request: /.test(message) &&
-    message.length <= ERROR_MESSAGE_MAX + 'invalid startScreenShare request: '.length + 1
-  );
 }
 
 function excerptOf(value: unknown, max = 400): string {
@@ -374,7 +349,7 @@ interface Sender {
 /** Runs fuzz batches on every link kind against a server; holds the fixtures and the results. */
 export class Fuzzer {
   readonly violations: Violation[] = [];
-  /** Violations by rule, known issues apart (`known: <rule>`). */
+  /** Violations by rule. */
   readonly violationCounts: Record<string, number> = {};
   readonly stats: LaneStats[] = [];
   readonly #options: Required<Omit<FuzzOptions, 'onViolation'>> & Pick<FuzzOptions, 'onViolation'>;
@@ -443,7 +418,7 @@ export class Fuzzer {
         this.#lanes.push(new MediaLane(this, kind, seed++, this.#ctx, sender));
       }
     }
-    receiver.on('media', (frame, kind) => this.#checkRelayed(frame, kind));
+    receiver.transport.on('frame', (frame, kind) => this.#checkRelayed(frame, kind));
     for (const lane of this.#lanes) this.stats.push(lane.stats);
   }
 
@@ -492,8 +467,7 @@ export class Fuzzer {
   }
 
   violation(v: Violation): void {
-    const key = knownIssue(v) ? `known: ${v.rule}` : v.rule;
-    this.violationCounts[key] = (this.violationCounts[key] ?? 0) + 1;
+    this.violationCounts[v.rule] = (this.violationCounts[v.rule] ?? 0) + 1;
     if (this.violations.length < this.#options.keepViolations) this.violations.push(v);
     this.#options.onViolation?.(v);
   }
@@ -825,24 +799,26 @@ class MediaLane extends Lane {
 
 // ---- after the run -------------------------------------------------------------------------------
 
+/** The next `event` of `emitter` whose arguments pass `test`, or a rejection after `ms`. */
 function waitEvent<T extends unknown[]>(
-  client: MeetingClient,
-  event: 'chat' | 'media',
+  emitter: EventEmitter,
+  event: string,
   test: (...args: T) => boolean,
   ms: number,
 ): Promise<T> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      client.off(event, listener as never);
-      reject(new Error(`no '${event}' within ${ms} ms`));
-    }, ms);
-    const listener = (...args: T): void => {
+    const listener = (...raw: unknown[]): void => {
+      const args = raw as T;
       if (!test(...args)) return;
       clearTimeout(timer);
-      client.off(event, listener as never);
+      emitter.off(event, listener);
       resolve(args);
     };
-    client.on(event, listener as never);
+    const timer = setTimeout(() => {
+      emitter.off(event, listener);
+      reject(new Error(`no '${event}' within ${ms} ms`));
+    }, ms);
+    emitter.on(event, listener);
   });
 }
 
@@ -864,7 +840,12 @@ export async function checkMeetingWorks(port: number, host = '127.0.0.1'): Promi
     const heard = waitEvent<[{ text: string }]>(a, 'chat', (m) => m.text === 'still working', 5000);
     await b.say('still working');
     await heard;
-    const got = waitEvent<[Buffer, string]>(b, 'media', (_f, kind) => kind === 'audio', 5000);
+    const got = waitEvent<[Buffer, string]>(
+      b.transport,
+      'frame',
+      (_f, kind) => kind === 'audio',
+      5000,
+    );
     const frame = encodeMediaFrame(
       {
         kind: MediaKind.AUDIO,
@@ -877,7 +858,7 @@ export async function checkMeetingWorks(port: number, host = '127.0.0.1'): Promi
       Buffer.from('opus'),
       LINK_SPECS.audio.maxFrameSize,
     );
-    if (!a.sendMedia('audio', frame)) throw new Error('the audio link is not writable');
+    if (!a.transport.send('audio', frame)) throw new Error('the audio link is not writable');
     const [received] = await got;
     if (received.readUInt32BE(MEDIA_SENDER_OFFSET) !== alice.memberId)
       throw new Error('audio from the wrong sender');

@@ -3,7 +3,7 @@
  * both directions, and closes itself (with a reason) on malformed input. Used by both sides.
  */
 import type { Socket } from 'node:net';
-import { FrameDecoder } from './framing';
+import { FrameDecoder, FramingError } from './framing';
 import { encodeControl } from './protocol';
 import { DecodeError } from './errors';
 import { TypedEmitter } from './TypedEmitter';
@@ -84,17 +84,21 @@ export class FramedSocket extends TypedEmitter<FramedSocketEvents> {
   #onData(chunk: Buffer): void {
     if (this.#closed) return;
     let frames: Buffer[];
+    let failure: DecodeError | null = null;
     try {
       frames = this.#decoder.push(chunk);
     } catch (error) {
-      const decodeError = error instanceof DecodeError ? error : new DecodeError(String(error));
-      this.safeEmit('malformed', decodeError);
-      this.destroy(`malformed input: ${decodeError.message}`);
-      return;
+      failure = error instanceof DecodeError ? error : new DecodeError(String(error));
+      // The whole frames before the garbage are handled first, however TCP cut the stream.
+      frames = error instanceof FramingError ? error.frames : [];
     }
     for (const frame of frames) {
       if (this.#closed || this.socket.destroyed) return;
       this.safeEmit('frame', frame);
+    }
+    if (failure) {
+      this.safeEmit('malformed', failure);
+      this.destroy(`malformed input: ${failure.message}`);
     }
   }
 

@@ -4,7 +4,7 @@
  * oversized frame as soon as its prefix arrives, before buffering its body.
  */
 import { FRAME_PREFIX_BYTES } from './constants';
-import { DecodeError, EncodeError, ErrorCode } from './errors';
+import { DecodeError, EncodeError, ErrorCode, type ErrorCodeValue } from './errors';
 
 /** Builds one frame (prefix + type + payload) in a single allocation. */
 export function encodeFrame(type: number, payload: Uint8Array, maxFrameSize: number): Buffer {
@@ -33,9 +33,24 @@ export function framePayload(frame: Buffer): Buffer {
 }
 
 /**
+ * A framing error found in a chunk after `frames` (possibly none) were decoded from it: the
+ * receiver handles those first, so what a peer sent before its garbage does not depend on how TCP
+ * cut the stream.
+ */
+export class FramingError extends DecodeError {
+  readonly frames: Buffer[];
+  constructor(message: string, code: ErrorCodeValue, frames: Buffer[]) {
+    super(message, code);
+    this.name = 'FramingError';
+    this.frames = frames;
+  }
+}
+
+/**
  * Splits a byte stream into whole frames. `push` returns the frames completed by a chunk; each is a
  * view of the received bytes including its length prefix, so a relay can forward it unchanged.
- * Throws DecodeError on an empty or oversized frame; the stream is then unusable.
+ * Throws FramingError (a DecodeError carrying the frames decoded before it) on an empty or oversized
+ * frame; the stream is then unusable.
  */
 export class FrameDecoder {
   #maxFrameSize: number;
@@ -91,13 +106,14 @@ export class FrameDecoder {
       const bodyLength = data.readUInt32BE(offset);
       if (bodyLength === 0) {
         this.#failed = true;
-        throw new DecodeError('empty frame');
+        throw new FramingError('empty frame', ErrorCode.BAD_FRAME, frames);
       }
       if (bodyLength > this.#maxFrameSize) {
         this.#failed = true;
-        throw new DecodeError(
+        throw new FramingError(
           `frame of ${bodyLength} bytes exceeds the ${this.#maxFrameSize}-byte limit`,
           ErrorCode.FRAME_TOO_LARGE,
+          frames,
         );
       }
       const total = FRAME_PREFIX_BYTES + bodyLength;

@@ -53,8 +53,6 @@ export interface ConnectionLimits {
 }
 
 export type ConnectionEvents = {
-  /** A media frame arrived on an attached media link. */
-  media: [frame: Buffer];
   /** The link closed (whatever the cause); its owner forgets it. */
   '@close': [reason: string];
 };
@@ -98,6 +96,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
   #authTimer: NodeJS.Timeout | null;
   #stallTimer: NodeJS.Timeout | null = null;
   #closed = false;
+  #onMedia: ((frame: Buffer) => void) | null = null;
 
   constructor(options: ConnectionOptions) {
     super();
@@ -156,8 +155,12 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     );
   }
 
-  /** Turns this link into a media link of `kind` (after a successful `attach`). */
-  becomeMedia(kind: MediaLinkKind): void {
+  /**
+   * Turns this link into a media link of `kind` (after a successful `attach`); its media frames go
+   * to `onMedia`, called directly: one call per frame, no event machinery on the relay's path.
+   */
+  becomeMedia(kind: MediaLinkKind, onMedia: (frame: Buffer) => void): void {
+    this.#onMedia = onMedia;
     this.#kind = kind;
     this.framed.maxFrameSize = LINK_SPECS[kind].maxFrameSize;
     // Media links carry no heartbeat of their own: the control link's covers the session.
@@ -194,7 +197,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     // Any frame proves the peer alive; only logging in ends the login deadline.
     this.#heartbeat?.refresh();
     if (this.#kind !== 'control') {
-      if (frameType(frame) === FrameType.MEDIA) this.safeEmit('media', frame);
+      if (frameType(frame) === FrameType.MEDIA) this.#onMedia?.(frame);
       else
         this.protocolError(
           ErrorCode.UNEXPECTED_FRAME,

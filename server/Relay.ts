@@ -41,7 +41,7 @@ export class Relay {
     // One stamp per frame, shared by all its receivers, and only while someone times writes.
     const acceptedAt = this.#observer.timing ? process.hrtime.bigint() : undefined;
     stampSender(frame, from.id);
-    this.#observer.safeEmit('frameIn', kind, from.id, frame);
+    this.#observer.frameIn(kind, from.id, frame);
     for (const member of this.#members()) {
       if (member !== from) member.queue(kind)?.push(frame, from.id, acceptedAt);
     }

@@ -5,6 +5,7 @@
  */
 import type { LeaveReason } from '../common/protocol';
 import type { MediaLinkKind } from '../common/links';
+import { EventEmitter } from 'node:events';
 import { TypedEmitter } from '../common/TypedEmitter';
 
 /** Why a media frame was not relayed (to anyone, or to one receiver for 'queue-full'). */
@@ -35,9 +36,59 @@ export type RoomObserverEvents = {
   dropped: [kind: MediaLinkKind, reason: DropReason, senderId: number];
 };
 
+type Listener<K extends keyof RoomObserverEvents> = (...args: RoomObserverEvents[K]) => void;
+
 export class RoomObserver extends TypedEmitter<RoomObserverEvents> {
+  // The two per-frame events are called through cached listener lists: EventEmitter's emit
+  // allocates its arguments on every call, which the relay's hot path should not pay.
+  #written: Array<Listener<'written'>> = [];
+  #frameIn: Array<Listener<'frameIn'>> = [];
+  #stale = true;
+
+  constructor() {
+    super();
+    const stale = (): void => {
+      this.#stale = true;
+    };
+    EventEmitter.prototype.on.call(this, 'newListener', stale);
+    EventEmitter.prototype.on.call(this, 'removeListener', stale);
+  }
+
   /** True while someone times writes: only then does the relay stamp frames on arrival. */
   get timing(): boolean {
-    return this.listenerCount('written') > 0;
+    this.#refresh();
+    return this.#written.length > 0;
+  }
+
+  /** Reports one write to a receiver (the relay's hot path; same as emitting 'written'). */
+  written(kind: MediaLinkKind, ns: number): void {
+    this.#refresh();
+    for (const listener of this.#written) {
+      try {
+        listener(kind, ns);
+      } catch (error) {
+        this.safeEmit('listenerError', 'written', error);
+      }
+    }
+  }
+
+  /** Reports one accepted frame (the relay's hot path; same as emitting 'frameIn'). */
+  frameIn(kind: MediaLinkKind, senderId: number, frame: Buffer): void {
+    this.#refresh();
+    for (const listener of this.#frameIn) {
+      try {
+        listener(kind, senderId, frame);
+      } catch (error) {
+        this.safeEmit('listenerError', 'frameIn', error);
+      }
+    }
+  }
+
+  #refresh(): void {
+    if (!this.#stale) return;
+    this.#stale = false;
+    // rawListeners keeps once() wrappers, which remove themselves when called.
+    this.#written = this.rawListeners('written') as Array<Listener<'written'>>;
+    this.#frameIn = this.rawListeners('frameIn') as Array<Listener<'frameIn'>>;
   }
 }

@@ -77,8 +77,7 @@ export class Session extends TypedEmitter<SessionEvents> implements MemberSessio
   attach(kind: MediaLinkKind, link: Connection): void {
     const old = this.#links.get(kind);
     this.#links.set(kind, link);
-    link.becomeMedia(kind);
-    link.on('media', (frame) => {
+    link.becomeMedia(kind, (frame) => {
       const m = this.#membership;
       if (m && this.#links.get(kind) === link) m.room.relayFrom(m.member, kind, frame);
     });

@@ -39,7 +39,7 @@ export abstract class OutgoingQueue {
     this.sent++;
     // Timed only while an observer listens (acceptedAt is set by the relay only then).
     if (acceptedAt !== undefined)
-      this.observer.safeEmit('written', this.kind, Number(process.hrtime.bigint() - acceptedAt));
+      this.observer.written(this.kind, Number(process.hrtime.bigint() - acceptedAt));
   }
 
   protected drop(senderId: number): void {

@@ -9,7 +9,12 @@ import type { FaceEffectName } from '../../common/constants';
 import { TypedEmitter } from '../../common/TypedEmitter';
 import type { MeetingClient } from '../MeetingClient';
 import type { VideoFrame } from './frames';
-import { ReceivePath, type ReceivePathOptions, type RemoteVideoFrame } from './ReceivePath';
+import {
+  ReceivePath,
+  type ReceivePathOptions,
+  type ReceiveStats,
+  type RemoteVideoFrame,
+} from './ReceivePath';
 import { SendPath, type SendPathOptions } from './SendPath';
 
 export type { RemoteVideoFrame } from './ReceivePath';
@@ -19,27 +24,13 @@ export interface MediaSessionOptions extends SendPathOptions, ReceivePathOptions
   effect?: FaceEffectName;
 }
 
-export interface MediaStats {
+/** What the session sent and received: the send path's counters plus the receive path's stats. */
+export interface MediaStats extends ReceiveStats {
   sent: { audio: number; video: number; screen: number };
   /** Audio frames not sent because they were silence. */
   silent: number;
   /** Video frames not sent because the video link was backed up. */
   sendDropped: number;
-  received: { audio: number; video: number };
-  /** Received video frames dropped as older than maxVideoAgeMs. */
-  videoDropped: number;
-  /** Audio frames late or lost in the jitter buffers, or older than AUDIO_MAX_AGE_MS on arrival. */
-  audioDropped: number;
-  concealed: number;
-  /** Median video age at arrival and audio capture-to-playout (ms), null before any sample. */
-  videoLatencyMs: number | null;
-  audioLatencyMs: number | null;
-  /** 99th percentiles of the same (ms). */
-  videoLatencyP99Ms: number | null;
-  audioLatencyP99Ms: number | null;
-  /** Deepest jitter buffer (ms). */
-  jitterDepthMs: number;
-  activeSpeaker: number | null;
   effect: FaceEffectName;
   /** Mean cost of the current face effect per frame (ms), detection included. */
   effectMs: number;

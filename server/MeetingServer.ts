@@ -11,28 +11,20 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import {
-  ACCESS_LOG_FILE,
-  LOGIN_FAILURE_LIMIT,
-  LOGIN_FAILURE_WINDOW_MS,
-  MAX_FRAME_SIZE,
-} from '../common/constants';
-import { ErrorCode } from '../common/errors';
-import { encodeControl } from '../common/protocol';
+import { ACCESS_LOG_FILE } from '../common/constants';
 import { TypedEmitter } from '../common/TypedEmitter';
 import { openDatabase, type Database } from '../db';
 import { AccessLog } from './AccessLog';
 import { AuthPool } from './AuthPool';
-import { Connection, type Dispatcher } from './Connection';
+import type { Dispatcher } from './Connection';
+import { Connections } from './Connections';
 import type { ServerContext } from './handlers/context';
 import { createDispatcher } from './handlers/dispatch';
-import { DEFAULT_LIMITS, type ServerLimits } from './limits';
+import { DEFAULT_LIMITS, createLimiters, type ServerLimits } from './limits';
 import { createLogger, type Logger } from './logger';
-import { RateLimiter } from './RateLimiter';
 import type { Room } from './Room';
 import { Rooms } from './Rooms';
 import { SessionRegistry } from './SessionRegistry';
-import { Throttle } from './Throttle';
 import { Writes } from './Writes';
 
 export interface MeetingServerOptions {
@@ -61,9 +53,7 @@ export class MeetingServer {
   readonly #dataDir: string;
   readonly #limits: ServerLimits;
   readonly #server = net.createServer((socket) => this.#onConnection(socket));
-  readonly #connections = new Set<Connection>();
-  /** Open connections per IP address. */
-  readonly #perAddress = new Map<string, number>();
+  readonly #connections: Connections;
   #ctx: ServerContext | null = null;
   #dispatch: Dispatcher | null = null;
   #closed = false;
@@ -79,6 +69,7 @@ export class MeetingServer {
         : {}),
       ...options.limits,
     };
+    this.#connections = new Connections(this.#limits);
   }
 
   get db(): Database {
@@ -125,15 +116,7 @@ export class MeetingServer {
           detail: reason === 'left' ? null : reason,
         }),
       ),
-      limiters: {
-        loginFailures: new RateLimiter(LOGIN_FAILURE_LIMIT, LOGIN_FAILURE_WINDOW_MS),
-        loginPerAddress: new Throttle(this.#limits.loginRate),
-        registerPerAddress: new Throttle(this.#limits.registerRate),
-        registrations: { inFlight: 0, max: this.#limits.registrationsInFlight },
-        joinPerAccount: new Throttle(this.#limits.joinRate),
-        joinPerAddress: new Throttle(this.#limits.joinRate),
-        chat: new Throttle(this.#limits.chatRate),
-      },
+      limiters: createLimiters(this.#limits),
     };
     this.#dispatch = createDispatcher(this.#ctx);
     await new Promise<void>((resolve, reject) => {
@@ -156,7 +139,7 @@ export class MeetingServer {
     const ctx = this.#ctx;
     ctx?.sessions.closeAll('disconnected');
     ctx?.rooms.closeAll();
-    for (const c of this.#connections) c.destroy('server shutting down');
+    this.#connections.destroyAll('server shutting down');
     await stopped;
     if (!ctx) return;
     await ctx.writes.settled();
@@ -175,52 +158,16 @@ export class MeetingServer {
       socket.destroy();
       return;
     }
-    const ip = socket.remoteAddress ?? '?';
-    const fromIp = this.#perAddress.get(ip) ?? 0;
-    if (
-      fromIp >= this.#limits.connectionsPerAddress ||
-      this.#connections.size >= this.#limits.connectionsTotal
-    ) {
-      refuse(socket, fromIp >= this.#limits.connectionsPerAddress ? 'address' : 'server');
-      return;
-    }
-    this.#perAddress.set(ip, fromIp + 1);
-    const connection = new Connection({
-      socket,
+    const connection = this.#connections.accept(socket, {
       dispatch: this.#dispatch,
       limits: this.#limits,
       logger: this.logger,
     });
-    this.#connections.add(connection);
-    connection.once('@close', (reason) => {
-      this.#connections.delete(connection);
-      const left = (this.#perAddress.get(ip) ?? 1) - 1;
-      if (left > 0) this.#perAddress.set(ip, left);
-      else this.#perAddress.delete(ip);
+    connection?.once('@close', (reason) =>
       this.logger.debug(
         { address: connection.address, kind: connection.kind, reason },
         'link closed',
-      );
-    });
+      ),
+    );
   }
-}
-
-/** Refuses a connection over a cap with one protocolError frame, then closes it. */
-function refuse(socket: net.Socket, scope: 'address' | 'server'): void {
-  const frame = encodeControl(
-    {
-      event: 'protocolError',
-      data: {
-        code: ErrorCode.TOO_MANY_CONNECTIONS,
-        message:
-          scope === 'address'
-            ? 'too many connections from this address'
-            : 'the server is at its connection limit',
-      },
-    },
-    MAX_FRAME_SIZE.control,
-  );
-  socket.on('error', () => undefined);
-  socket.end(frame);
-  setTimeout(() => socket.destroy(), 1000).unref();
 }

@@ -1,6 +1,8 @@
 /** Every limit the server enforces, with defaults from common/constants; tests may tighten them. */
 import {
   AUTH_TIMEOUT_MS,
+  LOGIN_FAILURE_LIMIT,
+  LOGIN_FAILURE_WINDOW_MS,
   CHAT_RATE,
   CONNECTIONS_PER_ADDRESS,
   CONNECTIONS_TOTAL,
@@ -16,14 +18,15 @@ import {
   MEDIA_RATE_CAPS,
 } from '../common/constants';
 import type { ConnectionLimits } from './Connection';
+import type { ConnectionCaps } from './Connections';
 import type { MediaRateCaps } from './Member';
-import type { Rate } from './Throttle';
+import type { Limiters } from './handlers/context';
+import { RateLimiter } from './RateLimiter';
+import { Throttle, type Rate } from './Throttle';
 
-export interface ServerLimits extends ConnectionLimits {
+export interface ServerLimits extends ConnectionLimits, ConnectionCaps {
   /** Bit-rate caps per sender and media link. */
   rateCaps: MediaRateCaps;
-  connectionsPerAddress: number;
-  connectionsTotal: number;
   registerRate: Rate;
   loginRate: Rate;
   registrationsInFlight: number;
@@ -56,3 +59,16 @@ export const BENCH_LIMITS: Partial<ServerLimits> = {
   registrationsInFlight: Number.MAX_SAFE_INTEGER,
   joinRate: { perMinute: 1e9, burst: 1e9 },
 };
+
+/** The rate limiters of one server, from its limits. */
+export function createLimiters(limits: ServerLimits): Limiters {
+  return {
+    loginFailures: new RateLimiter(LOGIN_FAILURE_LIMIT, LOGIN_FAILURE_WINDOW_MS),
+    loginPerAddress: new Throttle(limits.loginRate),
+    registerPerAddress: new Throttle(limits.registerRate),
+    registrations: { inFlight: 0, max: limits.registrationsInFlight },
+    joinPerAccount: new Throttle(limits.joinRate),
+    joinPerAddress: new Throttle(limits.joinRate),
+    chat: new Throttle(limits.chatRate),
+  };
+}

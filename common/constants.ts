@@ -130,8 +130,10 @@ export const CONNECTIONS_TOTAL = 10_000;
 export const REGISTER_RATE = { perMinute: 30, burst: 30 } as const;
 /** Login attempts per IP address (any username, known or not), counted before the hash. */
 export const LOGIN_RATE = { perMinute: 60, burst: 30 } as const;
-/** Meeting joins per account and per IP address (a wrong meeting password counts too). */
+/** Meeting joins per account (a wrong meeting password counts too). */
 export const JOIN_RATE = { perMinute: 30, burst: 10 } as const;
+/** Meeting joins per IP address: a whole office behind one NAT joins at nine o'clock. */
+export const JOIN_RATE_PER_ADDRESS = { perMinute: 120, burst: 60 } as const;
 /** Chat messages per member. */
 export const CHAT_RATE = { perMinute: 300, burst: 20 } as const;
 /**

@@ -7,6 +7,7 @@ import {
   CONNECTIONS_PER_ADDRESS,
   CONNECTIONS_TOTAL,
   JOIN_RATE,
+  JOIN_RATE_PER_ADDRESS,
   LOGIN_RATE,
   REGISTER_RATE,
   REGISTRATIONS_IN_FLIGHT,
@@ -31,6 +32,7 @@ export interface ServerLimits extends ConnectionLimits, ConnectionCaps {
   loginRate: Rate;
   registrationsInFlight: number;
   joinRate: Rate;
+  joinAddressRate: Rate;
   chatRate: Rate;
 }
 
@@ -48,6 +50,7 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = {
   loginRate: LOGIN_RATE,
   registrationsInFlight: REGISTRATIONS_IN_FLIGHT,
   joinRate: JOIN_RATE,
+  joinAddressRate: JOIN_RATE_PER_ADDRESS,
   chatRate: CHAT_RATE,
 };
 
@@ -58,6 +61,7 @@ export const BENCH_LIMITS: Partial<ServerLimits> = {
   loginRate: { perMinute: 1e9, burst: 1e9 },
   registrationsInFlight: Number.MAX_SAFE_INTEGER,
   joinRate: { perMinute: 1e9, burst: 1e9 },
+  joinAddressRate: { perMinute: 1e9, burst: 1e9 },
 };
 
 /** The rate limiters of one server, from its limits. */
@@ -68,7 +72,7 @@ export function createLimiters(limits: ServerLimits): Limiters {
     registerPerAddress: new Throttle(limits.registerRate),
     registrations: { inFlight: 0, max: limits.registrationsInFlight },
     joinPerAccount: new Throttle(limits.joinRate),
-    joinPerAddress: new Throttle(limits.joinRate),
+    joinPerAddress: new Throttle(limits.joinAddressRate),
     chat: new Throttle(limits.chatRate),
   };
 }

@@ -241,6 +241,31 @@ describe('hostile clients: rate limits', function () {
   });
 });
 
+describe('hostile clients: joins per address', function () {
+  this.timeout(30_000);
+  it('many accounts joining from one address meet the per-address join limit', async () => {
+    const t = await startTestServer('sqlite', {
+      limits: { joinAddressRate: { perMinute: 1, burst: 3 } },
+    });
+    try {
+      const host = await rawSession(t.port, 'hoster', { localAddress: '127.0.0.7' });
+      const id = (
+        (await host.control.request('createMeeting', { name: 'Office' })).data as {
+          meeting: { id: string };
+        }
+      ).meeting.id;
+      const codes: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const m = await rawSession(t.port, `office${i}`, { localAddress: '127.0.0.6' });
+        codes.push(codeOf(await m.control.request('joinMeeting', { meetingId: id })));
+      }
+      assert.deepEqual(codes, ['ok', 'ok', 'ok', ErrorCode.RATE_LIMITED, ErrorCode.RATE_LIMITED]);
+    } finally {
+      await t.stop();
+    }
+  });
+});
+
 for (const kind of TEST_DATABASE_KINDS) {
   describe(`hostile clients: history and half-finished requests on ${kind}`, function () {
     this.timeout(60_000);

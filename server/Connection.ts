@@ -169,7 +169,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     this.authenticated();
   }
 
-  /** Sends an event; false when it cannot be encoded (logged) or the link is closed or backed up. */
+  /** Sends an event; false when it cannot be encoded (logged) or the link is closed. */
   sendEvent<K extends ServerEventName>(event: K, data: ServerEvents[K]): boolean {
     return this.#send({ event, data });
   }

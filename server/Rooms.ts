@@ -58,7 +58,8 @@ export class Rooms extends TypedEmitter<RoomsEvents> {
   async open(meeting: Meeting): Promise<Room> {
     const live = this.#rooms.get(meeting.id);
     if (live) return live;
-    if (meeting.endedAt !== null) await this.#options.db.meetings.reopen(meeting.id);
+    // Always marked open: the row read by the caller may predate this node ending the meeting.
+    await this.#options.db.meetings.reopen(meeting.id);
     // Another request may have opened it while the database answered.
     const raced = this.#rooms.get(meeting.id);
     if (raced) return raced;

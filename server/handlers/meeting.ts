@@ -9,6 +9,7 @@ import type { JoinResult } from '../../common/protocol';
 import { DuplicateError, type Meeting } from '../../db';
 import { newMeetingId, normalizeMeetingId } from '../meetingIds';
 import { toMeetingInfo } from '../Rooms';
+import type { Room } from '../Room';
 import type { Session } from '../Session';
 import { historyPage } from './chat';
 
@@ -26,7 +27,27 @@ async function enter(
   meeting: Meeting,
   ctx: ServerContext,
 ): Promise<AfterSent<JoinResult>> {
-  const room = await ctx.rooms.open(meeting);
+  // The last member may leave (closing the room) while this join reads the history: open again.
+  for (let attempt = 0; ; attempt++) {
+    const room = await ctx.rooms.open(meeting);
+    try {
+      const joined = await enterRoom(session, room, ctx);
+      if (joined) return joined;
+      if (attempt >= 2) throw new MeetingError(ErrorCode.INTERNAL, 'the meeting keeps closing');
+    } catch (error) {
+      // A room opened for this join alone must not stay open empty.
+      if (room.size === 0) room.close();
+      throw error;
+    }
+  }
+}
+
+/** Enters an open room; null when the room closed meanwhile. */
+async function enterRoom(
+  session: Session,
+  room: Room,
+  ctx: ServerContext,
+): Promise<AfterSent<JoinResult> | null> {
   if (room.size >= MEETING_MAX_MEMBERS)
     throw new MeetingError(
       ErrorCode.MEETING_FULL,
@@ -39,10 +60,10 @@ async function enter(
       JOIN_REPLY_RESERVE -
       Buffer.byteLength(JSON.stringify(room.memberInfos())),
   );
-  const page = await historyPage(meeting.id, session.userId, undefined, budget, false, ctx);
+  const page = await historyPage(room.id, session.userId, undefined, budget, false, ctx);
   if (session.closed) throw new MeetingError(ErrorCode.NOT_LOGGED_IN, 'session ended');
   requireNoRoom(session);
-  if (room.closed) throw new MeetingError(ErrorCode.INTERNAL, 'the meeting closed meanwhile');
+  if (room.closed) return null;
   const member = session.enter(room, Date.now());
   const result: JoinResult = {
     meeting: room.meeting,

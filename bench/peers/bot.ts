@@ -36,6 +36,7 @@ type OnPayload = (payload: Buffer) => void;
 /** Counters of this process: over the measured window, and over the whole run. */
 class Counters {
   at = performance.now();
+  cpu = process.cpuUsage();
   sent = 0;
   received = 0;
   missing = 0;
@@ -45,6 +46,7 @@ class Counters {
 
   reset(): void {
     this.at = performance.now();
+    this.cpu = process.cpuUsage();
     this.sent = 0;
     this.received = 0;
     this.missing = 0;
@@ -52,8 +54,10 @@ class Counters {
   }
 
   toStats(): BotStats {
+    const cpu = process.cpuUsage(this.cpu);
     return {
       wallMs: performance.now() - this.at,
+      cpuMs: (cpu.user + cpu.system) / 1000,
       sent: this.sent,
       received: this.received,
       missing: this.missing,

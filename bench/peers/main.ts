@@ -96,6 +96,8 @@ interface RunResult {
   e2eP50ms: number;
   e2eP99ms: number;
   rssMB: number;
+  /** The bot processes' CPU over the window, % of one core (the two cores are shared). */
+  botsCpu: number;
   /** Over the whole run, after draining: sent × (speakers − 1) − received. */
   lost: number;
   /** Sequence gaps seen by receivers in the window. */
@@ -161,6 +163,7 @@ async function runTarget(
       e2eP50ms: e2e.percentile(50) / 1000,
       e2eP99ms: e2e.percentile(99) / 1000,
       rssMB: rss / MB,
+      botsCpu: (100 * stats.reduce((a, s) => a + s.cpuMs, 0)) / wallMs,
       lost: totals.reduce((a, t) => a + t.sent * (speakers - 1) - t.received, 0),
       missing: stats.reduce((a, s) => a + s.missing, 0),
     };
@@ -182,6 +185,7 @@ const COLUMNS: Array<[title: string, width: number, cell: (r: RunResult) => stri
   ['e2e p50ms', 9, (r) => r.e2eP50ms.toFixed(2)],
   ['e2e p99ms', 9, (r) => r.e2eP99ms.toFixed(2)],
   ['RSS MB', 7, (r) => r.rssMB.toFixed(1)],
+  ['bots CPU%', 9, (r) => r.botsCpu.toFixed(0)],
   ['lost', 5, (r) => String(r.lost)],
   ['gaps', 5, (r) => String(r.missing)],
 ];
@@ -252,6 +256,7 @@ export async function main(): Promise<void> {
       e2eP50ms: mean(rs.map((r) => r.e2eP50ms)),
       e2eP99ms: mean(rs.map((r) => r.e2eP99ms)),
       rssMB: mean(rs.map((r) => r.rssMB)),
+      botsCpu: mean(rs.map((r) => r.botsCpu)),
       lost: rs.reduce((a, r) => a + r.lost, 0),
       missing: rs.reduce((a, r) => a + r.missing, 0),
     };

@@ -53,6 +53,8 @@ export function readProbe(buffer: Buffer, at: number): Probe | null {
 
 export interface BotStats {
   wallMs: number;
+  /** The bot process's own CPU over the window (process.cpuUsage), ms. */
+  cpuMs: number;
   sent: number;
   received: number;
   /** Sequence gaps seen by receivers. */

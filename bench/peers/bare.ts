@@ -1,5 +1,5 @@
 /**
- * The floor: a bare Node fan-out. A client's first frame names its room (u32); every later frame
+ * The floor: a bare Node fan-out. A client's first frame names its room (u32) and is answered with an empty frame; every later frame
  * (u32 length prefix + body) is written unchanged to every other socket of that room. No
  * validation, no queues, no backpressure: what Node's sockets alone cost per delivered frame.
  */
@@ -29,6 +29,7 @@ async function runBare(): Promise<void> {
           room = rooms.get(id) ?? new Set();
           rooms.set(id, room);
           room.add(socket);
+          socket.write(Buffer.alloc(4)); // an empty frame: you are in (no frame can be lost before)
         } else {
           const frame = pending.subarray(at, at + 4 + length);
           for (const other of room) if (other !== socket) other.write(frame);

@@ -184,6 +184,15 @@ async function bareRoom(port: number, room: number, speakers: Speaker[]): Promis
       hello.writeUInt32BE(4, 0);
       hello.writeUInt32BE(room, 4);
       socket.write(hello);
+      let joined: (() => void) | null = null;
+      const inRoom = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('bare: no join reply')), 10_000);
+        joined = () => {
+          clearTimeout(timer);
+          joined = null;
+          resolve();
+        };
+      });
       let pending: Buffer = Buffer.alloc(0);
       socket.on('data', (chunk: Buffer) => {
         pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
@@ -191,7 +200,8 @@ async function bareRoom(port: number, room: number, speakers: Speaker[]): Promis
         while (pending.length - at >= 4) {
           const length = pending.readUInt32BE(at);
           if (pending.length - at < 4 + length) break;
-          speaker.hear(pending.subarray(at + 4, at + 4 + length));
+          if (length === 0) joined?.();
+          else speaker.hear(pending.subarray(at + 4, at + 4 + length));
           at += 4 + length;
         }
         pending = at === pending.length ? Buffer.alloc(0) : pending.subarray(at);
@@ -207,6 +217,7 @@ async function bareRoom(port: number, room: number, speakers: Speaker[]): Promis
           socket.end();
         },
       };
+      await inRoom;
     }),
   );
 }

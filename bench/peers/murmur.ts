@@ -18,8 +18,11 @@ const STOP_TIMEOUT_MS = 5_000;
 
 /** Every murmur this process started and has not yet seen exit: killed if the bench dies. */
 const running = new Set<ChildProcess>();
+/** Their temp folders, not yet removed: removed if the bench dies. */
+const folders = new Set<string>();
 process.on('exit', () => {
   for (const p of running) p.kill('SIGKILL');
+  for (const dir of folders) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 /** A loopback port free for both TCP and UDP (murmur listens on both; it cannot take port 0). */
@@ -67,6 +70,7 @@ export class Murmur {
     }
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-peers-murmur-'));
     // Run as root, murmur switches to the mumble-server user, which must write its database here.
+    folders.add(dir);
     fs.chmodSync(dir, 0o777);
     const port = await freePort();
     const ini = path.join(dir, 'murmur.ini');
@@ -130,5 +134,6 @@ export class Murmur {
       clearTimeout(timer);
     }
     fs.rmSync(this.#dir, { recursive: true, force: true });
+    folders.delete(this.#dir);
   }
 }

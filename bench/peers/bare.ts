@@ -1,0 +1,53 @@
+/**
+ * The floor: a bare Node fan-out. A client's first frame names its room (u32) and is answered with an empty frame; every later frame
+ * (u32 length prefix + body) is written unchanged to every other socket of that room. No
+ * validation, no queues, no backpressure: what Node's sockets alone cost per delivered frame.
+ */
+import net from 'node:net';
+import { reply, runChild } from './protocol';
+
+const MAX_FRAME = 64 * 1024;
+
+async function runBare(): Promise<void> {
+  const rooms = new Map<number, Set<net.Socket>>();
+  const server = net.createServer((socket) => {
+    socket.setNoDelay(true);
+    let room: Set<net.Socket> | null = null;
+    let pending: Buffer = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+      let at = 0;
+      while (pending.length - at >= 4) {
+        const length = pending.readUInt32BE(at);
+        if (length > MAX_FRAME) {
+          socket.destroy();
+          return;
+        }
+        if (pending.length - at < 4 + length) break;
+        if (room === null) {
+          const id = pending.readUInt32BE(at + 4);
+          room = rooms.get(id) ?? new Set();
+          rooms.set(id, room);
+          room.add(socket);
+          socket.write(Buffer.alloc(4)); // an empty frame: you are in (no frame can be lost before)
+        } else {
+          const frame = pending.subarray(at, at + 4 + length);
+          for (const other of room) if (other !== socket) other.write(frame);
+        }
+        at += 4 + length;
+      }
+      pending = at === pending.length ? Buffer.alloc(0) : pending.subarray(at);
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => room?.delete(socket));
+  });
+  const close = (): void => {
+    server.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', close);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  reply({ type: 'ready', port: (server.address() as net.AddressInfo).port });
+}
+
+if (require.main === module) runChild(runBare);

@@ -1,0 +1,283 @@
+/**
+ * Peers bench, the orchestrator (run by hand; bench/README.md has the figures):
+ *
+ *   node dist/bench/peers/main.js [--rooms 2] [--speakers 4] [--seconds 8] [--rounds 2]
+ *
+ * The same audio load (rooms × speakers, 80-byte payloads every 20 ms, every speaker heard by every
+ * other member of its room) against three servers, alternating, for several rounds:
+ *   ours    a real MeetingServer in a child process (ours.ts), no TLS
+ *   murmur  Debian's murmur 1.3.4, one instance per room (murmur.ts), TLS + UDPTunnel voice
+ *   bare    a bare Node fan-out (bare.ts): read a length-prefixed frame, write it to the others
+ * Clients run in one or two bot processes (bot.ts), so the server's CPU is its own; it is read from
+ * /proc/<pid>/stat (utime + stime, all threads) around the measured window, the same way for all
+ * three. End-to-end latency is from the probe in each payload (CLOCK_MONOTONIC µs, shared by every
+ * process on the host). Losses are counted over the whole run after the receivers drained:
+ * frames sent × (speakers − 1) − frames received.
+ */
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { Histogram, calibrate, sleep, wakeupLatenessP99, MB } from '../relay/stats';
+import { Murmur } from './murmur';
+import {
+  Child,
+  TARGETS,
+  WARMUP_MS,
+  type BotCommand,
+  type BotReply,
+  type ServerReply,
+  type Target,
+} from './protocol';
+
+const CLOCK_TICKS_PER_SECOND = 100; // getconf CLK_TCK on Linux
+
+/** user + system CPU of a process (all its threads), ms. */
+function cpuMs(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** Resident set of a process, bytes. */
+function rssBytes(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) * 1024 : Number.NaN;
+}
+
+/** One server under test: its processes and how to stop them. */
+interface Running {
+  pids: number[];
+  ports: number[];
+  stop(): Promise<void>;
+}
+
+async function startTarget(target: Target, rooms: number): Promise<Running> {
+  if (target === 'murmur') {
+    const instances: Murmur[] = [];
+    try {
+      for (let r = 0; r < rooms; r++) instances.push(await Murmur.start());
+    } catch (error) {
+      await Promise.all(instances.map((m) => m.stop()));
+      throw error;
+    }
+    return {
+      pids: instances.map((m) => m.pid),
+      ports: instances.map((m) => m.port),
+      stop: async () => {
+        await Promise.all(instances.map((m) => m.stop()));
+      },
+    };
+  }
+  const child = new Child<never, ServerReply>(target);
+  try {
+    const { port } = await child.request(null, 'ready', 20_000);
+    return {
+      pids: [child.process.pid!],
+      ports: [port],
+      stop: () => {
+        child.process.kill('SIGTERM');
+        return child.end(null, 10_000);
+      },
+    };
+  } catch (error) {
+    await child.end(null, 1_000);
+    throw error;
+  }
+}
+
+interface RunResult {
+  target: Target;
+  round: number;
+  seconds: number;
+  sentPerSec: number;
+  deliveredPerSec: number;
+  /** Server CPU over the window, % of one core. */
+  serverCpu: number;
+  microsPerFrame: number;
+  e2eP50ms: number;
+  e2eP99ms: number;
+  rssMB: number;
+  /** The bot processes' CPU over the window, % of one core (the two cores are shared). */
+  botsCpu: number;
+  /** Over the whole run, after draining: sent × (speakers − 1) − received. */
+  lost: number;
+  /** Sequence gaps seen by receivers in the window. */
+  missing: number;
+}
+
+async function runTarget(
+  target: Target,
+  round: number,
+  rooms: number,
+  speakers: number,
+  seconds: number,
+): Promise<RunResult> {
+  const server = await startTarget(target, rooms);
+  const processes = Math.min(2, rooms);
+  const bots = Array.from({ length: processes }, () => new Child<BotCommand, BotReply>('bot'));
+  let stopped = false;
+  try {
+    await Promise.all(
+      bots.map((b, p) =>
+        b.request(
+          {
+            type: 'setup',
+            target,
+            ports: server.ports,
+            rooms: Array.from({ length: rooms }, (_, r) => r).filter((r) => r % processes === p),
+            speakers,
+          },
+          'ready',
+          30_000 + rooms * speakers * 500,
+        ),
+      ),
+    );
+    await Promise.all(bots.map((b) => b.request({ type: 'start' }, 'started', 10_000)));
+    await sleep(WARMUP_MS);
+    await Promise.all(bots.map((b) => b.request({ type: 'measure-start' }, 'started', 10_000)));
+    const cpuBefore = server.pids.reduce((a, pid) => a + cpuMs(pid), 0);
+    const t0 = performance.now();
+    await sleep(seconds * 1000);
+    const cpuAfter = server.pids.reduce((a, pid) => a + cpuMs(pid), 0);
+    const wallMs = performance.now() - t0;
+    const rss = server.pids.reduce((a, pid) => a + rssBytes(pid), 0);
+    const stats = (
+      await Promise.all(bots.map((b) => b.request({ type: 'measure-end' }, 'stats', 10_000)))
+    ).map((r) => r.stats);
+    const totals = (
+      await Promise.all(bots.map((b) => b.request({ type: 'stop' }, 'stopped', 15_000)))
+    ).map((r) => r.totals);
+    stopped = true;
+    const e2e = new Histogram();
+    for (const s of stats) e2e.add(Histogram.from(s.e2eMicros));
+    const window = wallMs / 1000;
+    const delivered = stats.reduce((a, s) => a + s.received, 0) / window;
+    const serverCpu = (100 * (cpuAfter - cpuBefore)) / wallMs;
+    return {
+      target,
+      round,
+      seconds: window,
+      sentPerSec: stats.reduce((a, s) => a + s.sent, 0) / window,
+      deliveredPerSec: delivered,
+      serverCpu,
+      microsPerFrame: (serverCpu * 1e4) / delivered,
+      e2eP50ms: e2e.percentile(50) / 1000,
+      e2eP99ms: e2e.percentile(99) / 1000,
+      rssMB: rss / MB,
+      botsCpu: (100 * stats.reduce((a, s) => a + s.cpuMs, 0)) / wallMs,
+      lost: totals.reduce((a, t) => a + t.sent * (speakers - 1) - t.received, 0),
+      missing: stats.reduce((a, s) => a + s.missing, 0),
+    };
+  } finally {
+    if (!stopped) await Promise.all(bots.map((b) => b.end({ type: 'stop' }, 5_000)));
+    await Promise.all(bots.map((b) => b.end(null, 5_000)));
+    await server.stop();
+  }
+}
+
+const COLUMNS: Array<[title: string, width: number, cell: (r: RunResult) => string]> = [
+  ['target', 7, (r) => r.target],
+  ['round', 5, (r) => String(r.round)],
+  ['sent/s', 7, (r) => r.sentPerSec.toFixed(0)],
+  ['deliv/s', 8, (r) => r.deliveredPerSec.toFixed(0)],
+  ['srv CPU%', 8, (r) => r.serverCpu.toFixed(1)],
+  ['µs/frame', 8, (r) => r.microsPerFrame.toFixed(1)],
+  ['frames/s/core', 13, (r) => (1e6 / r.microsPerFrame).toFixed(0)],
+  ['e2e p50ms', 9, (r) => r.e2eP50ms.toFixed(2)],
+  ['e2e p99ms', 9, (r) => r.e2eP99ms.toFixed(2)],
+  ['RSS MB', 7, (r) => r.rssMB.toFixed(1)],
+  ['bots CPU%', 9, (r) => r.botsCpu.toFixed(0)],
+  ['lost', 5, (r) => String(r.lost)],
+  ['gaps', 5, (r) => String(r.missing)],
+];
+
+const line = (cells: string[]): string => cells.join(' ');
+const header = (): string => line(COLUMNS.map(([t, w]) => t.padStart(w)));
+const row = (r: RunResult): string => line(COLUMNS.map(([, w, cell]) => cell(r).padStart(w)));
+
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** Parses the command line and runs every target `rounds` times, alternating. */
+export async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      rooms: { type: 'string', default: '2' },
+      speakers: { type: 'string', default: '4' },
+      seconds: { type: 'string', default: '8' },
+      rounds: { type: 'string', default: '2' },
+      targets: { type: 'string', default: TARGETS.join(',') },
+    },
+  });
+  const int = (name: string, value: string, min: number, max: number): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new TypeError(`--${name} must be an integer in ${min}..${max}`);
+    return n;
+  };
+  const rooms = int('rooms', values.rooms, 1, 32);
+  const speakers = int('speakers', values.speakers, 2, 16);
+  const seconds = int('seconds', values.seconds, 1, 120);
+  const rounds = int('rounds', values.rounds, 1, 10);
+  const targets = values.targets.split(',').map((t) => {
+    if (!(TARGETS as readonly string[]).includes(t))
+      throw new TypeError(`--targets: unknown target ${t} (${TARGETS.join(', ')})`);
+    return t as Target;
+  });
+  process.once('SIGINT', () => process.exit(130));
+  console.log(
+    `peers: ${rooms} rooms × ${speakers} speakers (${rooms * speakers * (speakers - 1)} receiver-streams, ` +
+      `${rooms * speakers * (speakers - 1) * 50} frames/s nominal), ${seconds} s windows, ${rounds} rounds; ` +
+      `calibration loop ${calibrate().toFixed(0)} ms, idle 1 ms timer late by ` +
+      `${(await wakeupLatenessP99()).toFixed(2)} ms at p99`,
+  );
+  console.log(header());
+  const results: RunResult[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    // Each round starts with a different target, so none always runs first or last.
+    const order = targets.map((_, i) => targets[(i + round - 1) % targets.length]!);
+    for (const target of order) {
+      const r = await runTarget(target, round, rooms, speakers, seconds);
+      results.push(r);
+      console.log(row(r));
+    }
+  }
+  console.log('\nmeans over the rounds');
+  console.log(header());
+  const byTarget = new Map<Target, RunResult>();
+  for (const target of targets) {
+    const rs = results.filter((r) => r.target === target);
+    const m: RunResult = {
+      target,
+      round: rs.length,
+      seconds: mean(rs.map((r) => r.seconds)),
+      sentPerSec: mean(rs.map((r) => r.sentPerSec)),
+      deliveredPerSec: mean(rs.map((r) => r.deliveredPerSec)),
+      serverCpu: mean(rs.map((r) => r.serverCpu)),
+      microsPerFrame: mean(rs.map((r) => r.microsPerFrame)),
+      e2eP50ms: mean(rs.map((r) => r.e2eP50ms)),
+      e2eP99ms: mean(rs.map((r) => r.e2eP99ms)),
+      rssMB: mean(rs.map((r) => r.rssMB)),
+      botsCpu: mean(rs.map((r) => r.botsCpu)),
+      lost: rs.reduce((a, r) => a + r.lost, 0),
+      missing: rs.reduce((a, r) => a + r.missing, 0),
+    };
+    byTarget.set(target, m);
+    console.log(row(m));
+  }
+  const ours = byTarget.get('ours');
+  for (const other of ['murmur', 'bare'] as const) {
+    const o = byTarget.get(other);
+    if (!ours || !o) continue;
+    console.log(
+      `ours ÷ ${other}: CPU per delivered frame ${(ours.microsPerFrame / o.microsPerFrame).toFixed(2)}×, ` +
+        `e2e p50 ${(ours.e2eP50ms / o.e2eP50ms).toFixed(2)}×, p99 ${(ours.e2eP99ms / o.e2eP99ms).toFixed(2)}×, ` +
+        `RSS ${(ours.rssMB / o.rssMB).toFixed(2)}×`,
+    );
+  }
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}

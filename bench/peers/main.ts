@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { Histogram, calibrate, sleep, wakeupLatenessP99, MB } from '../relay/stats';
 import { Murmur } from './murmur';
 import {
-  Child,
+  forkChild,
   TARGETS,
   WARMUP_MS,
   type BotCommand,
@@ -67,7 +67,7 @@ async function startTarget(target: Target, rooms: number): Promise<Running> {
       },
     };
   }
-  const child = new Child<never, ServerReply>(target);
+  const child = forkChild<never, ServerReply>(target);
   try {
     const { port } = await child.request(null, 'ready', 20_000);
     return {
@@ -113,7 +113,7 @@ async function runTarget(
 ): Promise<RunResult> {
   const server = await startTarget(target, rooms);
   const processes = Math.min(2, rooms);
-  const bots = Array.from({ length: processes }, () => new Child<BotCommand, BotReply>('bot'));
+  const bots = Array.from({ length: processes }, () => forkChild<BotCommand, BotReply>('bot'));
   let stopped = false;
   try {
     await Promise.all(

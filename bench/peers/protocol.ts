@@ -1,10 +1,11 @@
 /**
  * What the peers bench's processes agree on: the load, the probe each audio payload carries, the
- * IPC messages, and a forked child with request/reply and a time limit on every wait. Imports
+ * IPC messages, and how a child is forked (bench/lib/Child). Imports
  * nothing from server/ or client/.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { Child } from '../lib/Child';
+
 import type { HistogramData } from '../relay/protocol';
 
 // ---- load model ------------------------------------------------------------------------------
@@ -109,78 +110,9 @@ export function runChild(start: () => Promise<void>): void {
 
 // ---- the orchestrator's end ---------------------------------------------------------------------
 
-/** A forked child (a compiled module next to this one), with request/reply over IPC. */
-export class Child<Command, Reply extends { type: string }> {
-  readonly process: ChildProcess;
-  readonly #inbox: Reply[] = [];
-  readonly #waiters: Array<{ type: string; settle: (r: Reply | Error) => void }> = [];
-  #failure: Error | null = null;
-  #exited = false;
-
-  constructor(module: 'bot' | 'ours' | 'bare') {
-    this.process = fork(path.join(__dirname, `${module}.js`), [], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      serialization: 'advanced',
-    });
-    this.process.on('message', (message: Reply) => {
-      if (message.type === 'error') {
-        this.#fail(new Error(`${module}: ${String((message as { message?: unknown }).message)}`));
-        return;
-      }
-      const i = this.#waiters.findIndex((w) => w.type === message.type);
-      if (i >= 0) this.#waiters.splice(i, 1)[0]!.settle(message);
-      else this.#inbox.push(message);
-    });
-    this.process.on('exit', (code) => {
-      this.#exited = true;
-      this.#fail(new Error(`${module} process exited (code ${code})`));
-    });
-  }
-
-  /** Sends `command` (if any) and waits up to `ms` for the reply of `type`. */
-  request<T extends Reply['type']>(
-    command: Command | null,
-    type: T,
-    ms: number,
-  ): Promise<Extract<Reply, { type: T }>> {
-    const queued = this.#inbox.findIndex((m) => m.type === type);
-    const answer: Promise<Extract<Reply, { type: T }>> =
-      queued >= 0
-        ? Promise.resolve(this.#inbox.splice(queued, 1)[0] as Extract<Reply, { type: T }>)
-        : this.#failure
-          ? Promise.reject(this.#failure)
-          : new Promise((resolve, reject) => {
-              const timer = setTimeout(() => {
-                const i = this.#waiters.indexOf(waiter);
-                if (i >= 0) this.#waiters.splice(i, 1);
-                reject(new Error(`no '${type}' within ${ms} ms`));
-              }, ms);
-              const waiter = {
-                type,
-                settle: (r: Reply | Error) => {
-                  clearTimeout(timer);
-                  if (r instanceof Error) reject(r);
-                  else resolve(r as Extract<Reply, { type: T }>);
-                },
-              };
-              this.#waiters.push(waiter);
-            });
-    if (command && !this.#exited) this.process.send(command as object);
-    return answer;
-  }
-
-  /** Sends `command` (if any), waits up to `ms` for the exit, then kills the process. */
-  async end(command: Command | null, ms: number): Promise<void> {
-    if (this.#exited) return;
-    const exited = new Promise<void>((resolve) => this.process.once('exit', () => resolve()));
-    if (command) this.process.send(command as object);
-    const timer = setTimeout(() => this.process.kill('SIGKILL'), ms);
-    await exited;
-    clearTimeout(timer);
-  }
-
-  #fail(error: Error): void {
-    this.#failure ??= error;
-    for (const w of this.#waiters.splice(0)) w.settle(error);
-  }
+/** Forks the peers bench's `module` child (a compiled module next to this one). */
+export function forkChild<Command, Reply extends { type: string }>(
+  module: 'bot' | 'ours' | 'bare',
+): Child<Command, Reply> {
+  return new Child<Command, Reply>(path.join(__dirname, `${module}.js`), module);
 }

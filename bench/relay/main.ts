@@ -22,7 +22,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import {
   AUDIO_INTERVAL_MS,
-  Child,
+  forkChild,
   VIDEO_INTERVAL_MS,
   WARMUP_MS,
   type BotStats,
@@ -76,11 +76,10 @@ const SWEEP_STOP_P99_MS = 50;
 const SWEEP_STOP_HOST_BUSY = 90;
 
 async function runStep(meetings: number, bots: number, seconds: number): Promise<StepResult> {
-  const server = new Child<ServerCommand, ServerReply>('server');
+  const server = forkChild<ServerCommand, ServerReply>('server');
   const botProcesses = Math.min(2, meetings);
-  const children = Array.from(
-    { length: botProcesses },
-    () => new Child<BotsCommand, BotsReply>('bots'),
+  const children = Array.from({ length: botProcesses }, () =>
+    forkChild<BotsCommand, BotsReply>('bots'),
   );
   try {
     const { port, rss: idleRss } = await server.expect('ready', 20_000);

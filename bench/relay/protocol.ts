@@ -1,10 +1,10 @@
 /**
  * What the relay bench's processes agree on: the load model, the IPC messages between the
- * orchestrator and its children, and the orchestrator's end of that IPC (`Child`). Imports nothing
- * from server/ or client/, so every side can use it.
+ * orchestrator and its children, and how the orchestrator forks a child (bench/lib/Child).
+ * Imports nothing from server/ or client/, so every side can use it.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { Child } from '../lib/Child';
 
 // ---- load model ------------------------------------------------------------------------------
 export const AUDIO_INTERVAL_MS = 20;
@@ -113,93 +113,9 @@ export function runChild(start: () => Promise<void>): void {
 /** The compiled child modules, next to this one (dist/bench/relay/). */
 const CHILD_MODULES = { server: 'server.js', bots: 'bot.js' } as const;
 
-/** A forked child process, with request/reply over IPC and a time limit on every wait. */
-export class Child<Command, Reply extends { type: string }> {
-  readonly process: ChildProcess;
-  readonly #inbox: Reply[] = [];
-  readonly #waiters: Array<{
-    type: string;
-    resolve: (r: Reply) => void;
-    reject: (e: Error) => void;
-  }> = [];
-  #exited = false;
-  /** Set once the child reported an error or exited; later waits fail at once with it. */
-  #failure: Error | null = null;
-
-  constructor(role: keyof typeof CHILD_MODULES) {
-    this.process = fork(path.join(__dirname, CHILD_MODULES[role]), [], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      serialization: 'advanced',
-    });
-    this.process.on('message', (message: Reply) => {
-      if (message.type === 'error') {
-        const detail = 'message' in message ? String(message.message) : 'error';
-        this.#failAll(new Error(`${role}: ${detail}`));
-        return;
-      }
-      const i = this.#waiters.findIndex((w) => w.type === message.type);
-      if (i >= 0) this.#waiters.splice(i, 1)[0]!.resolve(message);
-      else this.#inbox.push(message);
-    });
-    this.process.on('exit', (code) => {
-      this.#exited = true;
-      this.#failAll(this.#failure ?? new Error(`${role} process exited (code ${code})`));
-    });
-  }
-
-  send(command: Command): void {
-    if (!this.#exited) this.process.send(command as object);
-  }
-
-  /** The next reply of `type`, or an error after `ms`. */
-  expect<T extends Reply['type']>(type: T, ms: number): Promise<Extract<Reply, { type: T }>> {
-    const queued = this.#inbox.findIndex((m) => m.type === type);
-    if (queued >= 0)
-      return Promise.resolve(this.#inbox.splice(queued, 1)[0] as Extract<Reply, { type: T }>);
-    if (this.#failure) return Promise.reject(this.#failure);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        const i = this.#waiters.indexOf(waiter);
-        if (i >= 0) this.#waiters.splice(i, 1);
-        reject(new Error(`no '${type}' within ${ms} ms`));
-      }, ms);
-      const waiter = {
-        type,
-        resolve: (r: Reply) => {
-          clearTimeout(timer);
-          resolve(r as Extract<Reply, { type: T }>);
-        },
-        reject: (e: Error) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      };
-      this.#waiters.push(waiter);
-    });
-  }
-
-  request<T extends Reply['type']>(
-    command: Command,
-    type: T,
-    ms: number,
-  ): Promise<Extract<Reply, { type: T }>> {
-    const answer = this.expect(type, ms);
-    this.send(command);
-    return answer;
-  }
-
-  /** Sends `command` (if any) and waits up to `ms` for the process to exit; kills it after that. */
-  async end(command: Command | null, ms: number): Promise<void> {
-    if (this.#exited) return;
-    const exited = new Promise<void>((resolve) => this.process.once('exit', () => resolve()));
-    if (command) this.send(command);
-    const timer = setTimeout(() => this.process.kill('SIGKILL'), ms);
-    await exited;
-    clearTimeout(timer);
-  }
-
-  #failAll(error: Error): void {
-    this.#failure ??= error;
-    for (const w of this.#waiters.splice(0)) w.reject(error);
-  }
+/** Forks the relay bench's `role` child. */
+export function forkChild<Command, Reply extends { type: string }>(
+  role: keyof typeof CHILD_MODULES,
+): Child<Command, Reply> {
+  return new Child<Command, Reply>(path.join(__dirname, CHILD_MODULES[role]), role);
 }

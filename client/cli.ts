@@ -256,8 +256,8 @@ async function startMedia(
       print('screen-share', { active: true, display: process.env.DISPLAY ?? null });
     }
   } catch (error) {
-    // A source that failed to open leaves the rest started (the playout timer): stop it, or the
-    // bot would print the error and never exit.
+    // The screen share failed after media started: stop it all, or the bot would print the
+    // error and never exit (a failed start already stops itself).
     await media.stop();
     throw error;
   }

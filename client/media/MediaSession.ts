@@ -101,10 +101,16 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     if (this.#client.clock.samples < 3) await this.#client.syncClock(5);
     this.#send.effects.setEffect(this.#options.effect ?? this.#client.session?.effect ?? 'none');
     this.#client.on('memberLeft', this.#onMemberLeft);
-    this.#receive.start();
-    this.#send.start();
-    if (this.#cameraOn) this.#send.openCamera();
-    if (this.#microphoneOn) this.#send.openMicrophone();
+    try {
+      this.#receive.start();
+      this.#send.start();
+      if (this.#cameraOn) this.#send.openCamera();
+      if (this.#microphoneOn) this.#send.openMicrophone();
+    } catch (error) {
+      // A source that cannot open leaves nothing running (the playout timer, another source).
+      await this.stop();
+      throw error;
+    }
   }
 
   /** Turns the microphone on or off for real (capture stops) and tells the room. */

@@ -55,6 +55,25 @@ describe('media end to end', function () {
     );
   });
 
+  it('a source that cannot open fails start() and leaves nothing running', async () => {
+    const receiver = media(pair.b, {});
+    const frames = collectVideo(receiver);
+    await receiver.start();
+    // The camera opens first, then the microphone fails.
+    const broken = media(pair.a, {
+      video: 'testpattern',
+      fps: 15,
+      audio: path.join(pair.tmp, 'missing.wav'),
+    });
+    const isOpenFailed = (e: unknown): boolean =>
+      (e as { code?: string }).code === 'ERR_MEDIA_OPEN_FAILED';
+    await assert.rejects(broken.start(), isOpenFailed);
+    await sleep(700);
+    assert.equal(frames.length, 0, 'the camera that did open was stopped again');
+    // And a second start tries again rather than pretending to run.
+    await assert.rejects(broken.start(), isOpenFailed);
+  });
+
   it('a 440 Hz tone from a WAV file at A plays at B as 440 Hz (files)', async () => {
     const input = path.join(pair.tmp, 'tone.wav');
     soxWav(input, 'synth 3 sine 440 vol 0.3');

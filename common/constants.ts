@@ -134,6 +134,11 @@ export const LOGIN_RATE = { perMinute: 60, burst: 30 } as const;
 export const JOIN_RATE = { perMinute: 30, burst: 10 } as const;
 /** Meeting joins per IP address: a whole office behind one NAT joins at nine o'clock. */
 export const JOIN_RATE_PER_ADDRESS = { perMinute: 120, burst: 60 } as const;
+/**
+ * Keys (addresses, accounts, members) one rate limit remembers at most, the least recently used
+ * forgotten first: about 150 bytes each, so a flood of new addresses cannot grow memory.
+ */
+export const THROTTLE_MAX_KEYS = 20_000;
 /** Chat messages per member. */
 export const CHAT_RATE = { perMinute: 300, burst: 20 } as const;
 /**

@@ -2,6 +2,7 @@
  * Rate limits keyed by address, account or member: one token bucket per key, at most `maxKeys`
  * keys (the least recently used is forgotten first), so a flood of new keys cannot grow memory.
  */
+import { THROTTLE_MAX_KEYS } from '../common/constants';
 import { TokenBucket } from './TokenBucket';
 
 /** A rate: `burst` actions at once, refilled at `perMinute`. */
@@ -15,7 +16,7 @@ export class Throttle {
   readonly #maxKeys: number;
   readonly #buckets = new Map<string, TokenBucket>();
 
-  constructor(rate: Rate, maxKeys = 100_000) {
+  constructor(rate: Rate, maxKeys = THROTTLE_MAX_KEYS) {
     this.#rate = rate;
     this.#maxKeys = maxKeys;
   }

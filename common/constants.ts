@@ -91,9 +91,11 @@ export const MEETING_ID_GROUP_LENGTH = 4;
 // ---- accounts and the worker pool ------------------------------------------------------------
 /** scrypt parameters for password hashes (N=2^14, r=8, p=1: about 50 ms on these machines). */
 export const SCRYPT_PARAMS = { N: 16384, r: 8, p: 1, keyLength: 32, saltBytes: 16 } as const;
-/** Failed logins allowed per username+address within the window before requests are refused. */
-export const LOGIN_FAILURE_LIMIT = 5;
-export const LOGIN_FAILURE_WINDOW_MS = 60_000;
+/**
+ * Login attempts per username+address: 5, then 5 a minute. Each attempt counts before the hash; a
+ * successful login forgives the key.
+ */
+export const LOGIN_FAILURE_RATE = { perMinute: 5, burst: 5 } as const;
 /** Worker pool: threads and the bounded queue behind them ("server busy" past it). */
 export const WORKER_POOL_MAX_THREADS = 2;
 export const WORKER_POOL_MAX_QUEUE = 64;

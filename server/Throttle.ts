@@ -34,4 +34,9 @@ export class Throttle {
     }
     return bucket.take(1, now);
   }
+
+  /** Forgets `key` (a successful login forgives the failures before it). */
+  forget(key: string): void {
+    this.#buckets.delete(key);
+  }
 }

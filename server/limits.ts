@@ -1,8 +1,7 @@
 /** Every limit the server enforces, with defaults from common/constants; tests may tighten them. */
 import {
   AUTH_TIMEOUT_MS,
-  LOGIN_FAILURE_LIMIT,
-  LOGIN_FAILURE_WINDOW_MS,
+  LOGIN_FAILURE_RATE,
   CHAT_RATE,
   CONNECTIONS_PER_ADDRESS,
   CONNECTIONS_TOTAL,
@@ -22,7 +21,6 @@ import type { ConnectionLimits } from './Connection';
 import type { ConnectionCaps } from './Connections';
 import type { MediaRateCaps } from './Member';
 import type { Limiters } from './handlers/context';
-import { RateLimiter } from './RateLimiter';
 import { Throttle, type Rate } from './Throttle';
 
 export interface ServerLimits extends ConnectionLimits, ConnectionCaps {
@@ -67,7 +65,7 @@ export const BENCH_LIMITS: Partial<ServerLimits> = {
 /** The rate limiters of one server, from its limits. */
 export function createLimiters(limits: ServerLimits): Limiters {
   return {
-    loginFailures: new RateLimiter(LOGIN_FAILURE_LIMIT, LOGIN_FAILURE_WINDOW_MS),
+    loginFailures: new Throttle(LOGIN_FAILURE_RATE),
     loginPerAddress: new Throttle(limits.loginRate),
     registerPerAddress: new Throttle(limits.registerRate),
     registrations: { inFlight: 0, max: limits.registrationsInFlight },

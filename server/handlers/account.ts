@@ -2,7 +2,7 @@
 import { PASSWORD_MIN_LENGTH, USERNAME_PATTERN } from '../../common/constants';
 import { nowMs } from '../../common/clock';
 import { ErrorCode, MeetingError } from '../../common/errors';
-import { excerpt, type LoginResult } from '../../common/protocol';
+import type { LoginResult } from '../../common/protocol';
 import { DuplicateError } from '../../db';
 import type { Connection } from '../Connection';
 import type { SessionUser } from '../SessionRegistry';
@@ -83,18 +83,16 @@ export const accountHandlers: HandlerTable<'ping' | 'register' | 'login' | 'logo
   login: async (connection, { username, password }, ctx) => {
     requireNoSession(connection, ctx);
     const key = `${username}\u0000${connection.ip}`;
+    // Both count before the hash, so parallel guesses cannot all get through.
     if (
-      ctx.limiters.loginFailures.blocked(key) ||
-      !ctx.limiters.loginPerAddress.take(connection.ip)
+      !ctx.limiters.loginPerAddress.take(connection.ip) ||
+      !ctx.limiters.loginFailures.take(key)
     ) {
       throw new MeetingError(
         ErrorCode.RATE_LIMITED,
         'too many login attempts; wait a minute and try again',
       );
     }
-    // Counted as a failure before the hash, so parallel guesses cannot all get through; forgiven
-    // on success.
-    ctx.limiters.loginFailures.fail(key);
     const user = await ctx.db.users.findByUsername(username);
     // Unknown users cost a verification too and get the same answer as a wrong password.
     const ok = await ctx.pool.verifyPassword(
@@ -105,12 +103,12 @@ export const accountHandlers: HandlerTable<'ping' | 'register' | 'login' | 'logo
     if (!user || !ok) {
       ctx.access.record('login_failed', {
         userId: user?.id ?? null,
-        username: excerpt(username, 32),
+        username,
         address: connection.address,
       });
       throw new MeetingError(ErrorCode.BAD_CREDENTIALS, 'wrong username or password');
     }
-    ctx.limiters.loginFailures.reset(key);
+    ctx.limiters.loginFailures.forget(key);
     requireNoSession(connection, ctx);
     if (connection.closed) throw new MeetingError(ErrorCode.CONNECTION_CLOSED, 'link closed');
     return startSession(connection, user, ctx);

@@ -9,7 +9,6 @@ import type { AccessLog } from '../AccessLog';
 import type { AuthPool } from '../AuthPool';
 import type { AfterReply, Connection } from '../Connection';
 import type { Logger } from '../logger';
-import type { RateLimiter } from '../RateLimiter';
 import type { Rooms } from '../Rooms';
 import type { SessionRegistry } from '../SessionRegistry';
 import type { Throttle } from '../Throttle';
@@ -28,8 +27,8 @@ export interface ServerContext {
 
 /** Rate limits of the requests that cost the server (or an account's owner) the most. */
 export interface Limiters {
-  /** Failed logins per username and address. */
-  readonly loginFailures: RateLimiter;
+  /** Login attempts per username and address, forgiven on success. */
+  readonly loginFailures: Throttle;
   /** Login attempts per address, counted before the hash. */
   readonly loginPerAddress: Throttle;
   readonly registerPerAddress: Throttle;

@@ -52,16 +52,6 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = {
   chatRate: CHAT_RATE,
 };
 
-/** Limits that let a benchmark's hundreds of bots on one address in: nothing but the protocol's. */
-export const BENCH_LIMITS: Partial<ServerLimits> = {
-  connectionsPerAddress: Number.MAX_SAFE_INTEGER,
-  registerRate: { perMinute: 1e9, burst: 1e9 },
-  loginRate: { perMinute: 1e9, burst: 1e9 },
-  registrationsInFlight: Number.MAX_SAFE_INTEGER,
-  joinRate: { perMinute: 1e9, burst: 1e9 },
-  joinAddressRate: { perMinute: 1e9, burst: 1e9 },
-};
-
 /** The rate limiters of one server, from its limits. */
 export function createLimiters(limits: ServerLimits): Limiters {
   return {

@@ -4,7 +4,7 @@
  * validation, no queues, no backpressure: what Node's sockets alone cost per delivered frame.
  */
 import net from 'node:net';
-import { reply, runChild } from './protocol';
+import { lengthPrefixedReader, reply, runChild } from './protocol';
 
 const MAX_FRAME = 64 * 1024;
 
@@ -13,31 +13,24 @@ async function runBare(): Promise<void> {
   const server = net.createServer((socket) => {
     socket.setNoDelay(true);
     let room: Set<net.Socket> | null = null;
-    let pending: Buffer = Buffer.alloc(0);
-    socket.on('data', (chunk: Buffer) => {
-      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-      let at = 0;
-      while (pending.length - at >= 4) {
-        const length = pending.readUInt32BE(at);
-        if (length > MAX_FRAME) {
-          socket.destroy();
-          return;
-        }
-        if (pending.length - at < 4 + length) break;
-        if (room === null) {
-          const id = pending.readUInt32BE(at + 4);
-          room = rooms.get(id) ?? new Set();
-          rooms.set(id, room);
-          room.add(socket);
-          socket.write(Buffer.alloc(4)); // an empty frame: you are in (no frame can be lost before)
-        } else {
-          const frame = pending.subarray(at, at + 4 + length);
-          for (const other of room) if (other !== socket) other.write(frame);
-        }
-        at += 4 + length;
-      }
-      pending = at === pending.length ? Buffer.alloc(0) : pending.subarray(at);
-    });
+    socket.on(
+      'data',
+      lengthPrefixedReader(
+        MAX_FRAME,
+        (frame) => {
+          if (room === null) {
+            const id = frame.readUInt32BE(4);
+            room = rooms.get(id) ?? new Set();
+            rooms.set(id, room);
+            room.add(socket);
+            socket.write(Buffer.alloc(4)); // an empty frame: you are in (no frame can be lost before)
+          } else {
+            for (const other of room) if (other !== socket) other.write(frame);
+          }
+        },
+        () => socket.destroy(),
+      ),
+    );
     socket.on('error', () => undefined);
     socket.on('close', () => room?.delete(socket));
   });

@@ -16,6 +16,7 @@ import {
   AUDIO_INTERVAL_MS,
   AUDIO_PAYLOAD_BYTES,
   DRAIN_MS,
+  lengthPrefixedReader,
   readProbe,
   reply,
   runChild,
@@ -193,19 +194,13 @@ async function bareRoom(port: number, room: number, speakers: Speaker[]): Promis
           resolve();
         };
       });
-      let pending: Buffer = Buffer.alloc(0);
-      socket.on('data', (chunk: Buffer) => {
-        pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-        let at = 0;
-        while (pending.length - at >= 4) {
-          const length = pending.readUInt32BE(at);
-          if (pending.length - at < 4 + length) break;
-          if (length === 0) joined?.();
-          else speaker.hear(pending.subarray(at + 4, at + 4 + length));
-          at += 4 + length;
-        }
-        pending = at === pending.length ? Buffer.alloc(0) : pending.subarray(at);
-      });
+      socket.on(
+        'data',
+        lengthPrefixedReader(Number.MAX_SAFE_INTEGER, (frame) => {
+          if (frame.length === 4) joined?.();
+          else speaker.hear(frame.subarray(4));
+        }),
+      );
       speaker.link = {
         send: (payload) => {
           const frame = Buffer.allocUnsafe(4 + payload.length);

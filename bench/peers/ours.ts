@@ -3,30 +3,11 @@
  * in a temp folder, logs silent), nothing watching it; the orchestrator reads its CPU and RSS from
  * /proc, as for the other targets.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { MeetingServer } from '../../server/MeetingServer';
-import { BENCH_LIMITS } from '../../server/limits';
-import { createLogger } from '../../server/logger';
+import { benchServer } from '../lib/benchServer';
 import { reply, runChild } from './protocol';
 
 async function runOurs(): Promise<void> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-peers-ours-'));
-  const server = new MeetingServer({
-    dataDir,
-    logger: createLogger('silent'),
-    limits: BENCH_LIMITS,
-  });
-  const close = (): void => {
-    void server
-      .close()
-      .catch(() => undefined)
-      .finally(() => {
-        fs.rmSync(dataDir, { recursive: true, force: true });
-        process.exit(0);
-      });
-  };
+  const { server, close } = benchServer('bench-peers-ours-');
   process.on('SIGTERM', close);
   process.removeAllListeners('disconnect');
   process.on('disconnect', close);

@@ -116,3 +116,31 @@ export function forkChild<Command, Reply extends { type: string }>(
 ): Child<Command, Reply> {
   return new Child<Command, Reply>(path.join(__dirname, `${module}.js`), module);
 }
+
+/**
+ * A 'data' handler for the bare fan-out's wire format: 4-byte big-endian length, then the body (an
+ * empty body is allowed). Calls `onFrame` with each whole frame, prefix included; a length over
+ * `max` calls `onTooLarge` and stops. Deliberately not common/framing: "bare" is Node alone.
+ */
+export function lengthPrefixedReader(
+  max: number,
+  onFrame: (frame: Buffer) => void,
+  onTooLarge: () => void = () => undefined,
+): (chunk: Buffer) => void {
+  let pending: Buffer = Buffer.alloc(0);
+  return (chunk) => {
+    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    let at = 0;
+    while (pending.length - at >= 4) {
+      const length = pending.readUInt32BE(at);
+      if (length > max) {
+        onTooLarge();
+        return;
+      }
+      if (pending.length - at < 4 + length) break;
+      onFrame(pending.subarray(at, at + 4 + length));
+      at += 4 + length;
+    }
+    pending = at === pending.length ? Buffer.alloc(0) : pending.subarray(at);
+  };
+}

@@ -8,14 +8,10 @@
  *                   queueing behind a backed-up socket included)
  *   uplink          the sender's monotonic timestamp read as the relay takes the frame
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { MEDIA_LINK_KINDS, type MediaLinkKind } from '../../common/links';
 import { MeetingServer } from '../../server/MeetingServer';
-import { BENCH_LIMITS } from '../../server/limits';
-import { createLogger } from '../../server/logger';
+import { benchServer } from '../lib/benchServer';
 import { exitWithParent, reply, runChild, type Kinds, type ServerCommand } from './protocol';
 import { Histogram, LOOP_RESOLUTION_MS, loopDelayP99, monotonicMicros } from './stats';
 
@@ -104,12 +100,7 @@ class RelayWindow implements RelaySink {
 
 async function runServer(): Promise<void> {
   exitWithParent();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-relay-'));
-  const server = new MeetingServer({
-    dataDir,
-    logger: createLogger('silent'),
-    limits: BENCH_LIMITS,
-  });
+  const { server, close } = benchServer('bench-relay-');
   const measured = new RelayWindow();
   const census = attachProbes(server, measured);
   const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
@@ -159,13 +150,7 @@ async function runServer(): Promise<void> {
         },
       });
     } else if (message.type === 'close') {
-      void server
-        .close()
-        .catch(() => undefined)
-        .finally(() => {
-          fs.rmSync(dataDir, { recursive: true, force: true });
-          process.exit(0);
-        });
+      close();
     }
   });
   const { port } = await server.listen(0, '127.0.0.1');

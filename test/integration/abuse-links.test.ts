@@ -173,6 +173,31 @@ describe('hostile clients: links', function () {
     for (const l of links) l.destroy();
   });
 
+  it('connections from one address are capped on their own; another address still gets in', async () => {
+    t = await startTestServer('sqlite', { limits: { connectionsPerAddress: 5 } });
+    const links = await Promise.all(
+      Array.from({ length: 7 }, () => RawLink.open(t.port, '127.0.0.8')),
+    );
+    await sleep(300);
+    const refused = links.filter((l) => l.isClosed);
+    assert.equal(refused.length, 2, 'two over the per-address cap');
+    for (const l of refused) {
+      const [event] = l.events('protocolError');
+      assert.equal((event?.data as { code: string }).code, ErrorCode.TOO_MANY_CONNECTIONS);
+      assert.match((event?.data as { message: string }).message, /from this address/);
+    }
+    const other = await RawLink.open(t.port, '127.0.0.9');
+    await sleep(200);
+    assert.equal(other.isClosed, false, 'another address is not affected');
+    // A closed link frees its place.
+    links.find((l) => !l.isClosed)!.destroy();
+    await sleep(200);
+    const again = await RawLink.open(t.port, '127.0.0.8');
+    await sleep(200);
+    assert.equal(again.isClosed, false, 'a freed place can be taken again');
+    for (const l of [...links, other, again]) l.destroy();
+  });
+
   it('a link that only pings is closed at the login deadline with ERR_LOGIN_TIMEOUT', async () => {
     t = await startTestServer('sqlite', { limits: { authTimeoutMs: 600 } });
     const link = await RawLink.open(t.port);

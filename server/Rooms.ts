@@ -54,12 +54,14 @@ export class Rooms extends TypedEmitter<RoomsEvents> {
     return this.#rooms.size;
   }
 
-  /** The meeting's room, opened (and the meeting reopened in the database) if need be. */
-  async open(meeting: Meeting): Promise<Room> {
+  /**
+   * The meeting's room, opened (and the meeting reopened in the database) if need be. `stale`: the
+   * row may predate this node ending the meeting (a join that saw the room close), so reopen anyway.
+   */
+  async open(meeting: Meeting, stale = false): Promise<Room> {
     const live = this.#rooms.get(meeting.id);
     if (live) return live;
-    // Always marked open: the row read by the caller may predate this node ending the meeting.
-    await this.#options.db.meetings.reopen(meeting.id);
+    if (stale || meeting.endedAt !== null) await this.#options.db.meetings.reopen(meeting.id);
     // Another request may have opened it while the database answered.
     const raced = this.#rooms.get(meeting.id);
     if (raced) return raced;

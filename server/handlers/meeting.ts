@@ -29,7 +29,7 @@ async function enter(
 ): Promise<AfterSent<JoinResult>> {
   // The last member may leave (closing the room) while this join reads the history: open again.
   for (let attempt = 0; ; attempt++) {
-    const room = await ctx.rooms.open(meeting);
+    const room = await ctx.rooms.open(meeting, attempt > 0);
     try {
       const joined = await enterRoom(session, room, ctx);
       if (joined) return joined;

@@ -85,7 +85,7 @@ function parseArgs(argv: string[]): Options {
 /** A real MeetingServer with default limits; any fault that reaches the process ends it. */
 async function serverChild(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meeting-fuzz-'));
-  const server = new MeetingServer({ dataDir: dir, logger: createLogger('error') });
+  const server = new MeetingServer({ dataDir: dir, logger: createLogger('error'), plain: true });
   for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
     process.on(event, (error: unknown) => {
       process.stderr.write(`${event}: ${error instanceof Error ? error.stack : String(error)}\n`);

@@ -23,10 +23,10 @@ function percentile(values: number[], p: number): number {
 async function main(): Promise<void> {
   const seconds = Number(process.argv[process.argv.indexOf('--seconds') + 1]) || 10;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-latency-'));
-  const server = new MeetingServer({ dataDir, logger: createLogger('silent') });
+  const server = new MeetingServer({ dataDir, logger: createLogger('silent'), plain: true });
   const { port } = await server.listen(0);
-  const a = new MeetingClient({ host: '127.0.0.1', port });
-  const b = new MeetingClient({ host: '127.0.0.1', port });
+  const a = new MeetingClient({ host: '127.0.0.1', port }, { plain: true });
+  const b = new MeetingClient({ host: '127.0.0.1', port }, { plain: true });
   await Promise.all([a.connect(), b.connect()]);
   await a.register('bench-a', 'password1');
   await b.register('bench-b', 'password1');

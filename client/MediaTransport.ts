@@ -7,7 +7,7 @@
 import type { FramedSocket } from '../common/FramedSocket';
 import { LINK_SPECS, MEDIA_LINK_KINDS, type MediaLinkKind } from '../common/links';
 import { TypedEmitter } from '../common/TypedEmitter';
-import { connectSocket, type ServerAddress } from './connect';
+import { connectSocket, type LinkSecurity, type ServerAddress } from './connect';
 import { RequestChannel } from './RequestChannel';
 
 export type MediaTransportEvents = {
@@ -60,13 +60,14 @@ export class MediaLinks extends TypedEmitter<MediaTransportEvents> implements Me
    */
   async open(
     address: ServerAddress,
+    security: LinkSecurity,
     kind: MediaLinkKind,
     token: string,
     timeoutMs: number,
   ): Promise<void> {
     const generation = this.#generation;
     // Until the server accepts the attach, the link is a control link (and limited like one).
-    const socket = await connectSocket(address, LINK_SPECS.control.maxFrameSize);
+    const socket = await connectSocket(address, LINK_SPECS.control.maxFrameSize, security, timeoutMs);
     const link: Link = { socket, live: true, replaced: false };
     const channel = new RequestChannel(socket, {
       timeoutMs,

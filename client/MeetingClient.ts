@@ -3,12 +3,25 @@
  * behind one `MediaTransport`. The desktop UI, the CLI bot and the tests all drive this class; the
  * meeting state a UI renders lives in a `MeetingState` it exposes through getters, and every
  * change is announced with an event.
+ *
+ * Links are TLS, checked against a trust policy (the server's certificate pinned on first use).
+ * The client pings every second and drops a control link that has not answered for about 3 s;
+ * when the control link drops while logged in, it reconnects by itself (exponential back-off with
+ * jitter) and resumes its session: same member in the same meeting, media links attached again,
+ * chat written meanwhile sent once (each message carries a client-generated id).
  */
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import { nowMs } from '../common/clock';
 import {
   CHAT_HISTORY_CLIENT_MAX,
-  HEARTBEAT_INTERVAL_MS,
+  CHAT_OUTBOX_MAX,
+  KNOWN_SERVERS_FILE,
+  LIVENESS_DEADLINE_MS,
+  LIVENESS_PING_INTERVAL_MS,
   MAX_FRAME_SIZE,
+  RECONNECT_BACKOFF,
+  RECONNECT_GIVE_UP_MS,
   REQUEST_TIMEOUT_MS,
   type FaceEffectName,
 } from '../common/constants';
@@ -22,6 +35,7 @@ import {
   type LoginResult,
   type MeetingInfo,
   type MemberInfo,
+  type ResumeResult,
   type RequestParams,
   type RequestResults,
   type RequestType,
@@ -31,12 +45,27 @@ import {
 } from '../common/protocol';
 import { TypedEmitter } from '../common/TypedEmitter';
 import { ClockSync } from './ClockSync';
-import { connectSocket, type ServerAddress } from './connect';
+import { connectSocket, type LinkSecurity, type ServerAddress } from './connect';
 import { MediaLinks } from './MediaTransport';
 import { MeetingState } from './MeetingState';
 import { RequestChannel } from './RequestChannel';
+import { KnownServers, certChanged, defaultKnownServersFile, type TrustPolicy } from './trust';
 
 export { parseServerAddress, type ServerAddress } from './connect';
+
+/** Reconnect back-off: first delay, growth factor, longest delay, +/- jitter as a fraction. */
+export interface Backoff {
+  initialMs: number;
+  factor: number;
+  maxMs: number;
+  jitter: number;
+}
+
+/** The delay before reconnect attempt `attempt` (1-based), jittered. */
+export function backoffDelay(b: Backoff, attempt: number, random = Math.random): number {
+  const base = Math.min(b.maxMs, b.initialMs * b.factor ** Math.max(0, attempt - 1));
+  return Math.round(base * (1 + b.jitter * (2 * random() - 1)));
+}
 
 export type MeetingClientEvents = {
   [K in keyof ServerEvents]: [data: ServerEvents[K]];
@@ -45,15 +74,42 @@ export type MeetingClientEvents = {
   joined: [result: JoinResult];
   /** Left the meeting (by request or because the session ended). */
   left: [];
-  /** The control link closed; the client is unusable afterwards. */
+  /** The control link closed and the client will not reconnect: it is unusable afterwards. */
   close: [reason: string];
+  /** The control link dropped; attempt `attempt` to resume starts in `delayMs`. */
+  reconnecting: [info: { attempt: number; delayMs: number; reason: string }];
+  /** The session was resumed after `downMs` and `attempts` attempts. */
+  reconnected: [info: { attempts: number; downMs: number }];
+  /** Reconnecting gave up or the server no longer knows the session ('close' follows). */
+  sessionLost: [error: MeetingError];
 };
 
 export interface MeetingClientOptions {
   /** Open the audio and video links after logging in (default true). */
   media?: boolean;
+  /** Liveness ping interval (also samples the server clock). */
   heartbeatIntervalMs?: number;
+  /** A control link with no ping answered for this long is dropped (then resumed). */
+  livenessDeadlineMs?: number;
   requestTimeoutMs?: number;
+  /** Plain TCP instead of TLS (the server must be started with --plain too). */
+  plain?: boolean;
+  /** Which server certificates to trust (default: the user's known-servers file, pinned on first use). */
+  trust?: TrustPolicy;
+  /** Reconnect and resume after a dropped control link (default true). */
+  reconnect?: boolean;
+  backoff?: Backoff;
+  /** Stop trying to resume after this long (ms). */
+  giveUpMs?: number;
+}
+
+/** A chat message waiting for a link to go out on (written while reconnecting). */
+interface Outgoing {
+  text: string;
+  to: string | undefined;
+  clientId: string;
+  resolve: (message: ChatMessage) => void;
+  reject: (error: Error) => void;
 }
 
 export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
@@ -63,12 +119,22 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
   readonly clock = new ClockSync();
   /** The one door for media frames; it outlives the links behind it. */
   readonly transport = new MediaLinks();
-  readonly #options: Required<MeetingClientOptions>;
+  readonly #options: Required<Omit<MeetingClientOptions, 'trust'>>;
+  readonly #trust: TrustPolicy;
   readonly #state = new MeetingState();
   #control: FramedSocket | null = null;
   #requests: RequestChannel | null = null;
   #heartbeat: NodeJS.Timeout | null = null;
+  #lastAnswer = 0;
   #session: LoginResult | null = null;
+  /** Fingerprint of the server's certificate, pinned for every later link of this client. */
+  #fingerprint: string | null = null;
+  /** True from a dropped control link until resumed or given up. */
+  #reconnecting = false;
+  #wake: (() => void) | null = null;
+  /** The server ended the session (kicked): do not try to resume it. */
+  #ended = false;
+  readonly #outbox: Outgoing[] = [];
   #closed = false;
 
   constructor(address: ServerAddress, options: MeetingClientOptions = {}) {
@@ -76,9 +142,17 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
     this.address = address;
     this.#options = {
       media: options.media ?? true,
-      heartbeatIntervalMs: options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS,
+      heartbeatIntervalMs: options.heartbeatIntervalMs ?? LIVENESS_PING_INTERVAL_MS,
+      livenessDeadlineMs: options.livenessDeadlineMs ?? LIVENESS_DEADLINE_MS,
       requestTimeoutMs: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
+      plain: options.plain ?? false,
+      reconnect: options.reconnect ?? true,
+      backoff: options.backoff ?? RECONNECT_BACKOFF,
+      giveUpMs: options.giveUpMs ?? RECONNECT_GIVE_UP_MS,
     };
+    this.#trust =
+      options.trust ??
+      new KnownServers(defaultKnownServersFile(os.homedir(), KNOWN_SERVERS_FILE));
   }
 
   // ---- state a UI renders --------------------------------------------------------------------
@@ -115,23 +189,62 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
   get connected(): boolean {
     return this.#control !== null && !this.#control.closed;
   }
+  /** True while the client is trying to resume its session after a dropped link. */
+  get reconnecting(): boolean {
+    return this.#reconnecting;
+  }
+  /** SHA-256 fingerprint of the server's certificate (null before connecting, or plain TCP). */
+  get fingerprint(): string | null {
+    return this.#fingerprint;
+  }
 
   // ---- connection ----------------------------------------------------------------------------
 
   /** Opens the control link and starts the heartbeat (which also samples the server clock). */
   async connect(): Promise<void> {
     if (this.#control) return;
-    const control = await connectSocket(this.address, MAX_FRAME_SIZE.control);
+    await this.#openControl();
+  }
+
+  /** How every link of this client is secured: TLS pinned to the first certificate seen. */
+  #security(): LinkSecurity {
+    if (this.#options.plain) return { plain: true };
+    return {
+      verify: (fingerprint) => {
+        if (this.#fingerprint !== null && fingerprint !== this.#fingerprint)
+          throw certChanged(this.address, this.#fingerprint, fingerprint);
+        this.#trust.check(this.address, fingerprint);
+        this.#fingerprint = fingerprint;
+      },
+    };
+  }
+
+  async #openControl(): Promise<void> {
+    const control = await connectSocket(
+      this.address,
+      MAX_FRAME_SIZE.control,
+      this.#security(),
+      this.#options.requestTimeoutMs,
+    );
+    if (this.#closed) {
+      control.destroy('client closing');
+      throw new MeetingError(ErrorCode.CONNECTION_CLOSED, 'client closed');
+    }
     this.#control = control;
     this.#requests = new RequestChannel(control, {
       timeoutMs: this.#options.requestTimeoutMs,
       onEvent: (name, data) => this.#onEvent(name, data),
     });
-    control.on('close', (reason) => this.#onControlClose(reason));
-    this.#heartbeat = setInterval(
-      () => void this.ping().catch(() => undefined),
-      this.#options.heartbeatIntervalMs,
-    );
+    control.on('close', (reason) => this.#onControlClose(control, reason));
+    this.#lastAnswer = nowMs();
+    // Pings keep the server's heartbeat, sample the clock, and tell a dead link from a live one.
+    this.#heartbeat = setInterval(() => {
+      if (nowMs() - this.#lastAnswer > this.#options.livenessDeadlineMs) {
+        control.destroy('the server stopped answering');
+        return;
+      }
+      void this.ping().catch(() => undefined);
+    }, this.#options.heartbeatIntervalMs);
     this.#heartbeat.unref();
   }
 
@@ -147,6 +260,7 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
     const sent = nowMs();
     const reply = await this.request('ping', { clientTime: sent });
     const received = nowMs();
+    this.#lastAnswer = received;
     this.clock.add({ sent, server: reply.serverTime, received });
     return received - sent;
   }
@@ -172,18 +286,24 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
     this.#resetMeeting();
     this.#session = null;
     this.transport.closeAll('client closing');
+    this.#failOutbox(new MeetingError(ErrorCode.NOT_LOGGED_IN, 'logged out'));
   }
 
   async #afterLogin(result: LoginResult): Promise<LoginResult> {
     this.#session = result;
-    if (this.#options.media) {
-      await Promise.all(
-        MEDIA_LINK_KINDS.map((kind) =>
-          this.transport.open(this.address, kind, result.token, this.#options.requestTimeoutMs),
-        ),
-      );
-    }
+    this.#ended = false;
+    await this.#attachMedia(result.token);
     return result;
+  }
+
+  async #attachMedia(token: string): Promise<void> {
+    if (!this.#options.media) return;
+    const security = this.#security();
+    await Promise.all(
+      MEDIA_LINK_KINDS.map((kind) =>
+        this.transport.open(this.address, security, kind, token, this.#options.requestTimeoutMs),
+      ),
+    );
   }
 
   // ---- meetings and chat ---------------------------------------------------------------------
@@ -208,11 +328,59 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
     this.#resetMeeting();
   }
 
-  /** Sends a chat message (private when `to` names a member); resolves once the server stored it. */
-  async say(text: string, to?: string): Promise<ChatMessage> {
-    const message = await this.request('chat', to ? { text, to } : { text });
-    this.#state.addChat(message);
-    return message;
+  /**
+   * Sends a chat message (private when `to` names a member); resolves once the server stored it.
+   * While reconnecting the message waits in an outbox and goes out once the session is resumed;
+   * its client-generated id makes the server store it once however often it is sent.
+   */
+  say(text: string, to?: string): Promise<ChatMessage> {
+    return new Promise<ChatMessage>((resolve, reject) => {
+      const item: Outgoing = { text, to, clientId: randomUUID(), resolve, reject };
+      if (this.#reconnecting) this.#queue(item);
+      else void this.#send(item);
+    });
+  }
+
+  async #send(item: Outgoing): Promise<void> {
+    const { text, to, clientId } = item;
+    try {
+      const message = await this.request('chat', to ? { text, to, clientId } : { text, clientId });
+      this.#state.addChat(message);
+      item.resolve(message);
+    } catch (error) {
+      // The link dropped with the message on its way: send it again once resumed (same id).
+      const lost =
+        error instanceof MeetingError &&
+        (error.code === ErrorCode.CONNECTION_CLOSED || error.code === ErrorCode.TIMEOUT);
+      if (lost && (this.#reconnecting || this.#willReconnect())) this.#queue(item);
+      else item.reject(error as Error);
+    }
+  }
+
+  #queue(item: Outgoing): void {
+    if (this.#outbox.length >= CHAT_OUTBOX_MAX) {
+      item.reject(
+        new MeetingError(ErrorCode.CONNECTION_CLOSED, 'not connected, and too many messages wait'),
+      );
+      return;
+    }
+    this.#outbox.push(item);
+  }
+
+  async #flushOutbox(): Promise<void> {
+    while (this.#outbox.length > 0 && !this.#reconnecting && this.connected) {
+      const item = this.#outbox.shift() as Outgoing;
+      await this.#send(item);
+    }
+  }
+
+  #failOutbox(error: Error): void {
+    for (const item of this.#outbox.splice(0)) item.reject(error);
+  }
+
+  /** Whether a drop of the control link now would be followed by a resume. */
+  #willReconnect(): boolean {
+    return this.#options.reconnect && this.#session !== null && !this.#ended && !this.#closed;
   }
 
   /** Tells the room whether this member's microphone and camera are on. */
@@ -286,7 +454,9 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
     // Events from a newer server are ignored.
     if (!event) return;
     this.#state.apply(event);
-    if (event.name === 'kicked') {
+    // A heartbeat timeout leaves the session waiting for a resume; any other kick ends it.
+    if (event.name === 'kicked' && event.data.code !== ErrorCode.HEARTBEAT_TIMEOUT) {
+      this.#ended = true;
       this.#resetMeeting();
       this.#session = null;
     }
@@ -304,26 +474,122 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
     emit(event.name, event.data);
   }
 
-  #onControlClose(reason: string): void {
+  #onControlClose(control: FramedSocket, reason: string): void {
+    if (control !== this.#control) return;
     if (this.#heartbeat) clearInterval(this.#heartbeat);
     this.#heartbeat = null;
+    this.#control = null;
+    this.#requests = null;
+    if (this.#reconnecting) return;
+    if (this.#willReconnect()) {
+      void this.#reconnect(reason);
+      return;
+    }
+    this.#end(reason);
+  }
+
+  /** The session is over for good: forget it and tell the application. */
+  #end(reason: string): void {
     this.transport.closeAll('client closing');
     this.#resetMeeting();
     this.#session = null;
-    this.#control = null;
-    this.#requests = null;
+    this.#failOutbox(new MeetingError(ErrorCode.CONNECTION_CLOSED, `connection closed: ${reason}`));
     this.safeEmit('close', reason);
+  }
+
+  /** Tries to resume the session until it works, the server refuses it, or time runs out. */
+  async #reconnect(reason: string): Promise<void> {
+    this.#reconnecting = true;
+    // Media links of the dropped session are useless: the server closed them (or will).
+    this.transport.closeAll('reconnecting');
+    const started = Date.now();
+    let lastError: MeetingError = new MeetingError(ErrorCode.CONNECTION_CLOSED, reason);
+    for (let attempt = 1; !this.#closed; attempt++) {
+      if (Date.now() - started > this.#options.giveUpMs) {
+        this.#lose(
+          new MeetingError(
+            ErrorCode.SESSION_LOST,
+            `could not reach the server for ${Math.round((Date.now() - started) / 1000)} s: ${lastError.message}`,
+          ),
+        );
+        return;
+      }
+      const delayMs = backoffDelay(this.#options.backoff, attempt);
+      this.safeEmit('reconnecting', { attempt, delayMs, reason });
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delayMs);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#wake = null;
+      if (this.#closed) return;
+      try {
+        await this.#openControl();
+        const session = this.#session as LoginResult;
+        const result = await this.request('resume', { token: session.resumeToken });
+        await this.#resumed(result, attempt, started);
+        return;
+      } catch (error) {
+        const e =
+          error instanceof MeetingError
+            ? error
+            : new MeetingError(ErrorCode.CONNECTION_CLOSED, String(error));
+        lastError = e;
+        const control = this.#control;
+        if (control) {
+          if (this.#heartbeat) clearInterval(this.#heartbeat);
+          this.#heartbeat = null;
+          this.#control = null;
+          this.#requests = null;
+          control.destroy('resume failed');
+        }
+        // The server no longer knows the session, or the certificate changed: trying again
+        // cannot help.
+        if (e.code === ErrorCode.RESUME_FAILED || e.code === ErrorCode.CERT_CHANGED) {
+          this.#lose(e.code === ErrorCode.RESUME_FAILED ? new MeetingError(ErrorCode.SESSION_LOST, e.message) : e);
+          return;
+        }
+      }
+    }
+  }
+
+  async #resumed(result: ResumeResult, attempts: number, started: number): Promise<void> {
+    const { meeting, ...session } = result;
+    this.#session = session;
+    if (meeting) this.#state.refresh(meeting);
+    else this.#resetMeeting();
+    try {
+      await this.#attachMedia(session.token);
+    } catch {
+      // The session is back; media links that failed to attach leave those streams silent until
+      // the next resume rather than failing the whole reconnect.
+    }
+    this.#reconnecting = false;
+    this.safeEmit('reconnected', { attempts, downMs: Date.now() - started });
+    void this.#flushOutbox();
+  }
+
+  #lose(error: MeetingError): void {
+    this.#reconnecting = false;
+    this.safeEmit('sessionLost', error);
+    this.#end(error.message);
   }
 
   /** Closes every link. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#wake?.();
+    this.#failOutbox(new MeetingError(ErrorCode.CONNECTION_CLOSED, 'client closing'));
     const control = this.#control;
+    this.transport.closeAll('client closing');
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    this.#heartbeat = null;
     if (!control) return;
     const closed = new Promise<void>((resolve) => control.once('close', () => resolve()));
     control.close('client closing');
-    this.transport.closeAll('client closing');
     await closed;
   }
 }

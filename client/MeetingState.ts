@@ -49,6 +49,19 @@ export class MeetingState {
     this.#chat = [...result.history];
   }
 
+  /**
+   * Takes the meeting as a resume found it: members and options replaced, chat merged by id (what
+   * arrived meanwhile added, nothing twice).
+   */
+  refresh(result: JoinResult): void {
+    this.#meeting = result.meeting;
+    this.#options = { ...result.options };
+    this.#members = new Map(result.members.map((m) => [m.memberId, m]));
+    const byId = new Map(this.#chat.map((m) => [m.id, m]));
+    for (const m of result.history) byId.set(m.id, m);
+    this.#chat = [...byId.values()].sort((a, b) => a.id - b.id);
+  }
+
   /** Forgets the meeting; false when there was none. */
   reset(): boolean {
     if (!this.#meeting) return false;
@@ -63,9 +76,9 @@ export class MeetingState {
     this.#chat = [...messages, ...this.#chat];
   }
 
-  /** Adds a chat message (one this client sent, once the server stored it). */
+  /** Adds a chat message (one this client sent, once the server stored it), once. */
   addChat(message: ChatMessage): void {
-    this.#chat.push(message);
+    if (!this.#chat.some((m) => m.id === message.id)) this.#chat.push(message);
   }
 
   /** Changes fields of a member (after the server confirmed a request of this client). */
@@ -103,6 +116,11 @@ export class MeetingState {
         break;
       case 'roomOptions':
         this.setOptions(event.data);
+        break;
+      case 'memberConnection':
+        this.patchMember(event.data.memberId, {
+          reconnecting: event.data.state === 'reconnecting',
+        });
         break;
       case 'chat':
         this.#chat.push(event.data);

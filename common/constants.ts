@@ -78,6 +78,35 @@ export const HEARTBEAT_TIMEOUT_MS = 15_000;
 export const SESSION_TOKEN_TTL_MS = 12 * 60 * 60 * 1000;
 /** Bytes of randomness in a session token. */
 export const SESSION_TOKEN_BYTES = 24;
+// ---- surviving the network: TLS, dead links, session resume -------------------------------
+/**
+ * A session whose control link dropped stays (its member shown as reconnecting) this long for the
+ * client to resume it; then it ends and its member leaves. After a server restart the sessions
+ * restored from the database get this long from the moment the server listens.
+ */
+export const RESUME_GRACE_MS = 60_000;
+/** Bytes of randomness in a resume token (a new one on every login and resume). */
+export const RESUME_TOKEN_BYTES = 32;
+/** Resume attempts per address: 30, then 30 a minute (tokens cannot be guessed; this bounds work). */
+export const RESUME_RATE = { perMinute: 30, burst: 30 } as const;
+/** The client pings this often while connected... */
+export const LIVENESS_PING_INTERVAL_MS = 1_000;
+/** ...and drops the control link (then reconnects) when no reply came for this long. */
+export const LIVENESS_DEADLINE_MS = 3_000;
+/** Reconnect back-off: first delay, growth factor, longest delay, and +/- jitter as a fraction. */
+export const RECONNECT_BACKOFF = { initialMs: 250, factor: 2, maxMs: 2_000, jitter: 0.3 } as const;
+/** A client stops trying to resume after this long and reports the session lost. */
+export const RECONNECT_GIVE_UP_MS = RESUME_GRACE_MS;
+/** Chat messages a disconnected client queues to send once it is back. */
+export const CHAT_OUTBOX_MAX = 100;
+/** Longest client-generated chat id (idempotency key of a chat message). */
+export const CHAT_CLIENT_ID_MAX = 64;
+/** TLS key and certificate the server creates in its data folder on first start. */
+export const TLS_KEY_FILE = 'tls/server.key';
+export const TLS_CERT_FILE = 'tls/server.crt';
+/** Server certificates the client trusts, by `host:port` (pinned on first use, as SSH does). */
+export const KNOWN_SERVERS_FILE = 'known-servers.json';
+
 /** Members one meeting holds at most (so that the member list fits in one join reply). */
 export const MEETING_MAX_MEMBERS = 200;
 /**
@@ -107,6 +136,12 @@ export const REGISTRATIONS_IN_FLIGHT = 8;
 export const RELAY_VIDEO_QUEUE_BYTES = 512 * 1024;
 /** Audio never queues more than about this much per receiver and sender. */
 export const RELAY_AUDIO_QUEUE_MS = 200;
+/**
+ * A receiver's audio socket counts as keeping up while it holds fewer unsent bytes than this: a TLS
+ * socket holds each write until the next tick even when the kernel takes it at once, so "nothing
+ * unsent" would throttle it to one frame per flush.
+ */
+export const RELAY_AUDIO_SOCKET_SLACK_BYTES = 4096;
 /** While a receiver's audio socket is backed up, waiting frames are written at this interval. */
 export const RELAY_AUDIO_FLUSH_MS = 5;
 

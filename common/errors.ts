@@ -36,6 +36,10 @@ export const ErrorCode = {
   TIMEOUT: 'ERR_TIMEOUT',
   CONNECTION_CLOSED: 'ERR_CONNECTION_CLOSED',
   CONNECT_FAILED: 'ERR_CONNECT_FAILED',
+  CERT_CHANGED: 'ERR_CERT_CHANGED',
+  TLS_FAILED: 'ERR_TLS_FAILED',
+  RESUME_FAILED: 'ERR_RESUME_FAILED',
+  SESSION_LOST: 'ERR_SESSION_LOST',
 } as const;
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
 

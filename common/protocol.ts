@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import {
+  CHAT_CLIENT_ID_MAX,
   CHAT_MAX_LENGTH,
   ERROR_EXCERPT_MAX,
   FACE_EFFECT_DEFAULT,
@@ -48,6 +49,8 @@ export const RequestSchemas = {
     text: z.string().min(1).max(CHAT_MAX_LENGTH),
     /** Username of the one recipient of a private message. */
     to: z.string().max(64).optional(),
+    /** The sender's idempotency key: a message re-sent after a reconnect is stored once. */
+    clientId: z.string().min(1).max(CHAT_CLIENT_ID_MAX).optional(),
   }),
   recentMeetings: empty,
   /** The page of the meeting's chat history before message id `before` (newest page without). */
@@ -62,6 +65,11 @@ export const RequestSchemas = {
   stopScreenShare: empty,
   /** Host only: let several members share their screens at once. */
   setRoomOptions: z.strictObject({ allowMultipleScreens: z.boolean() }),
+  /**
+   * First message of a new control link instead of a login: takes the session of `token` (the
+   * resume token of the last login or resume) back, within the grace period.
+   */
+  resume: z.strictObject({ token: z.string().max(128) }),
   /** First message on an audio or video link. */
   attach: z.strictObject({ token: z.string().max(128), link: z.enum(MEDIA_LINK_KINDS) }),
 } as const;
@@ -80,8 +88,13 @@ export interface LoginResult {
   userId: number;
   username: string;
   memberId: number;
-  /** Token that the audio and video links present to attach to this session. */
+  /**
+   * Token that the audio and video links present to attach to this session (from the address of
+   * the control link; a resume replaces it).
+   */
   token: string;
+  /** Token that takes the session back after a dropped link (`resume`); replaced on every resume. */
+  resumeToken: string;
   serverTime: number;
   /** The face effect the user chose last. */
   effect: FaceEffectName;
@@ -104,6 +117,11 @@ export interface JoinResult {
   options: RoomOptions;
 }
 
+/** A session taken back: new tokens, and the meeting as it is now (null when in none). */
+export interface ResumeResult extends LoginResult {
+  meeting: JoinResult | null;
+}
+
 /** Result type of every request type. */
 export interface RequestResults {
   register: LoginResult;
@@ -122,6 +140,7 @@ export interface RequestResults {
   stopScreenShare: Record<string, never>;
   setRoomOptions: RoomOptions;
   attach: { memberId: number; link: MediaLinkKind };
+  resume: ResumeResult;
 }
 
 // ---- server events (schemas) ----------------------------------------------------------------
@@ -162,6 +181,8 @@ export const MemberInfoSchema = z.object({
   /** Sharing the screen now. */
   screen: z.boolean(),
   joinedAt: serverTime,
+  /** The member's link dropped and the server waits for it to come back. */
+  reconnecting: z.boolean().optional().catch(undefined),
 });
 export type MemberInfo = z.infer<typeof MemberInfoSchema>;
 
@@ -197,6 +218,11 @@ export const ServerEventSchemas = {
   effectChanged: z.object({ memberId: serverId, effect: serverEffect }),
   screenShare: z.object({ memberId: serverId, active: z.boolean() }),
   roomOptions: RoomOptionsSchema,
+  /** A member's link dropped (`reconnecting`) or it came back (`connected`); it did not leave. */
+  memberConnection: z.object({
+    memberId: serverId,
+    state: z.enum(['connected', 'reconnecting']).catch('connected'),
+  }),
   chat: ChatMessageSchema,
   /** The session is over (logged in elsewhere, heartbeat timeout); the link closes next. */
   kicked: z.object({ code: serverErrorCode, message: serverText }),

@@ -7,6 +7,7 @@ import { type DatabaseKind, type DatabaseOptions, resolveDatabaseConfig } from '
 import { AccessLogRepository } from './repositories/AccessLogRepository';
 import { MeetingRepository } from './repositories/MeetingRepository';
 import { MessageRepository } from './repositories/MessageRepository';
+import { SessionRepository } from './repositories/SessionRepository';
 import { UserRepository } from './repositories/UserRepository';
 
 export type { DatabaseKind, DatabaseOptions } from './config';
@@ -36,6 +37,7 @@ export class Database {
   readonly users: UserRepository;
   readonly meetings: MeetingRepository;
   readonly messages: MessageRepository;
+  readonly sessions: SessionRepository;
   readonly accessLog: AccessLogRepository;
   #closing: Promise<void> | undefined;
 
@@ -45,6 +47,7 @@ export class Database {
     this.users = new UserRepository(knex);
     this.meetings = new MeetingRepository(knex);
     this.messages = new MessageRepository(knex);
+    this.sessions = new SessionRepository(knex);
     this.accessLog = new AccessLogRepository(knex);
   }
 

@@ -21,5 +21,7 @@ export { MeetingRepository } from './repositories/MeetingRepository';
 export type { Attendance, Meeting } from './repositories/MeetingRepository';
 export { MessageRepository } from './repositories/MessageRepository';
 export type { StoredMessage } from './repositories/MessageRepository';
+export { SessionRepository } from './repositories/SessionRepository';
+export type { StoredSession } from './repositories/SessionRepository';
 export { UserRepository } from './repositories/UserRepository';
 export type { User } from './repositories/UserRepository';

@@ -225,6 +225,16 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
       return;
     }
     const { id, type, data } = envelope.data;
+    // A ping is answered at once, not behind slow requests: the client's dead-link detection
+    // measures the link, not the database. Output backpressure still bounds a flood of them.
+    if (type === 'ping') {
+      void this.#dispatch(this, type, data ?? {}).then((reply) => {
+        if (this.#closed) return;
+        this.#reply(id, type, reply);
+        this.#checkOutput();
+      });
+      return;
+    }
     // Reading pauses at the cap, but one chunk already read can hold many small frames: past a
     // hard cap they are refused at once rather than queued.
     if (this.#queue.length >= REQUEST_QUEUE_HARD_FACTOR * this.#limits.requestsInFlight) {

@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import tls from 'node:tls';
 import { ACCESS_LOG_FILE } from '../common/constants';
 import { TypedEmitter } from '../common/TypedEmitter';
 import { openDatabase, type Database } from '../db';
@@ -24,7 +25,9 @@ import { DEFAULT_LIMITS, createLimiters, type ServerLimits } from './limits';
 import { createLogger, type Logger } from './logger';
 import type { Room } from './Room';
 import { Rooms } from './Rooms';
+import { restoreState } from './restore';
 import { SessionRegistry } from './SessionRegistry';
+import { loadTlsIdentity, type TlsFiles, type TlsIdentity } from './tls';
 import { Writes } from './Writes';
 
 export interface MeetingServerOptions {
@@ -38,6 +41,12 @@ export interface MeetingServerOptions {
   /** Limits to override (tests tighten or loosen them). */
   limits?: Partial<ServerLimits>;
   logger?: Logger;
+  /**
+   * TLS on every link (the default): the operator's certificate and key, or (without `tls`) a
+   * self-signed pair kept in `dataDir`. `plain: true` turns TLS off (clients must ask for it too).
+   */
+  tls?: TlsFiles;
+  plain?: boolean;
 }
 
 export type MeetingServerEvents = {
@@ -56,6 +65,7 @@ export class MeetingServer {
   readonly #connections: Connections;
   #ctx: ServerContext | null = null;
   #dispatch: Dispatcher | null = null;
+  #tls: TlsIdentity | null = null;
   #closed = false;
 
   constructor(options: MeetingServerOptions = {}) {
@@ -81,6 +91,11 @@ export class MeetingServer {
     return this.#ctx?.sessions.size ?? 0;
   }
 
+  /** Sessions whose client is connected now (the others wait for a resume). */
+  get connectedCount(): number {
+    return this.#ctx?.sessions.connected ?? 0;
+  }
+
   /** Links open now, logged in or not. */
   get connectionCount(): number {
     return this.#connections.size;
@@ -90,9 +105,15 @@ export class MeetingServer {
     return this.#ctx?.rooms.get(meetingId);
   }
 
+  /** SHA-256 fingerprint of the server's certificate (what clients pin); null without TLS. */
+  get fingerprint(): string | null {
+    return this.#tls?.fingerprint ?? null;
+  }
+
   /** Opens the database and worker pool, then listens; resolves with the bound address. */
   async listen(port = 0, host = '127.0.0.1'): Promise<net.AddressInfo> {
     fs.mkdirSync(this.#dataDir, { recursive: true });
+    if (!this.#options.plain) this.#tls = await loadTlsIdentity(this.#dataDir, this.#options.tls);
     const db = await openDatabase({ url: this.#options.dbUrl, dataDir: this.#dataDir });
     const writes = new Writes(this.logger);
     const access = new AccessLog(path.join(this.#dataDir, ACCESS_LOG_FILE), db, writes);
@@ -108,16 +129,22 @@ export class MeetingServer {
         maxThreads: this.#options.workerThreads,
         maxQueue: this.#options.workerQueue,
       }),
-      sessions: new SessionRegistry((session, reason) =>
-        access.record('logout', {
-          userId: session.userId,
-          username: session.username,
-          address: session.address,
-          detail: reason === 'left' ? null : reason,
-        }),
-      ),
+      sessions: new SessionRegistry({
+        db,
+        writes,
+        graceMs: this.#limits.resumeGraceMs,
+        onEnd: (session, reason) =>
+          access.record('logout', {
+            userId: session.userId,
+            username: session.username,
+            address: session.address,
+            detail: reason === 'left' ? null : reason,
+          }),
+      }),
       limiters: createLimiters(this.#limits),
     };
+    const restored = await restoreState(this.#ctx);
+    if (restored.sessions + restored.ended > 0) this.logger.info(restored, 'restored');
     this.#dispatch = createDispatcher(this.#ctx);
     await new Promise<void>((resolve, reject) => {
       this.#server.once('error', reject);
@@ -127,18 +154,29 @@ export class MeetingServer {
       });
     });
     const address = this.#server.address() as net.AddressInfo;
-    this.logger.info({ address: `${address.address}:${address.port}`, db: db.kind }, 'listening');
+    this.logger.info(
+      {
+        address: `${address.address}:${address.port}`,
+        db: db.kind,
+        tls: this.#tls ? this.#tls.fingerprint : 'off',
+      },
+      'listening',
+    );
     return address;
   }
 
-  /** Closes every link, session and room, waits for pending writes, then the pool and database. */
+  /**
+   * Closes every link, session and room, waits for pending writes, then the pool and database.
+   * Open meetings and sessions stay in the database: a server started again on it restores them,
+   * and clients that come back within the grace period resume into their meetings.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     const stopped = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     const ctx = this.#ctx;
-    ctx?.sessions.closeAll('disconnected');
-    ctx?.rooms.closeAll();
+    ctx?.rooms.suspendAll();
+    ctx?.sessions.suspendAll();
     this.#connections.destroyAll('server shutting down');
     await stopped;
     if (!ctx) return;
@@ -153,11 +191,15 @@ export class MeetingServer {
     return this.#ctx;
   }
 
-  #onConnection(socket: net.Socket): void {
+  #onConnection(raw: net.Socket): void {
     if (this.#closed || !this.#dispatch) {
-      socket.destroy();
+      raw.destroy();
       return;
     }
+    // The handshake runs under the link's login deadline like any other slow client.
+    const socket = this.#tls
+      ? new tls.TLSSocket(raw, { isServer: true, secureContext: this.#tls.context })
+      : raw;
     const connection = this.#connections.accept(socket, {
       dispatch: this.#dispatch,
       limits: this.#limits,

@@ -25,6 +25,8 @@ export interface MemberSession {
   readonly videoOn: boolean;
   readonly effect: FaceEffectName;
   readonly address: string;
+  /** True while the client is reconnecting (no control link). */
+  readonly detached: boolean;
   sendEvent<K extends ServerEventName>(event: K, data: ServerEvents[K]): boolean;
   mediaSocket(kind: MediaLinkKind): FramedSocket | null;
 }
@@ -106,6 +108,7 @@ export class Member extends TypedEmitter<MemberEvents> {
       effect: s.effect,
       screen,
       joinedAt: this.joinedAt,
+      reconnecting: s.detached,
     };
   }
 

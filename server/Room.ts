@@ -120,6 +120,24 @@ export class Room extends TypedEmitter<RoomEvents> {
     return this.#announced.has(member.id);
   }
 
+  /** Tells the others that `member`'s client dropped (reconnecting) or came back. */
+  connectionChanged(member: Member): void {
+    if (!this.#members.has(member.id)) return;
+    const state = member.session.detached ? 'reconnecting' : 'connected';
+    this.broadcast('memberConnection', { memberId: member.id, state }, member);
+    this.observer.safeEmit('memberConnection', member.id, state);
+  }
+
+  /**
+   * Restores a member of a room reopened after a restart: already known to the others, so marked
+   * announced without telling anyone; `host` makes it the host.
+   */
+  restoreMember(member: Member, host: boolean): void {
+    if (!this.#members.has(member.id)) return;
+    this.#announced.add(member.id);
+    if (host) this.#hostMemberId = member.id;
+  }
+
   /** Asks for the screen-share grant (the rule lives in the relay); tells the room when granted. */
   startScreenShare(member: Member): boolean {
     const had = this.relay.sharing(member.id);

@@ -28,6 +28,8 @@ export type RoomObserverEvents = {
   memberJoined: [memberId: number, username: string];
   /** A member left the room. */
   memberLeft: [memberId: number, reason: LeaveReason];
+  /** A member's client dropped (`reconnecting`) or came back (`connected`); it did not leave. */
+  memberConnection: [memberId: number, state: 'connected' | 'reconnecting'];
   /** A frame from `senderId` was accepted for relaying (once per frame, before the fan-out). */
   frameIn: [kind: MediaLinkKind, senderId: number, frame: Buffer];
   /** A frame went out on one receiver's socket `ns` nanoseconds after the relay accepted it. */

@@ -5,7 +5,7 @@
  * here, so a meeting could later be reopened on another node from the rows alone.
  */
 import type { Database, Meeting } from '../db';
-import type { MeetingInfo } from '../common/protocol';
+import { RoomOptionsSchema, type MeetingInfo } from '../common/protocol';
 import { TypedEmitter } from '../common/TypedEmitter';
 import type { AccessLog } from './AccessLog';
 import type { Member, MediaRateCaps } from './Member';
@@ -39,6 +39,7 @@ export class Rooms extends TypedEmitter<RoomsEvents> {
   readonly #options: RoomsOptions;
   /** Attendance row of each announced member (its join/leave times). */
   readonly #rows = new WeakMap<Member, Promise<number>>();
+  #suspending = false;
 
   constructor(options: RoomsOptions) {
     super();
@@ -65,6 +66,33 @@ export class Rooms extends TypedEmitter<RoomsEvents> {
     // Another request may have opened it while the database answered.
     const raced = this.#rooms.get(meeting.id);
     if (raced) return raced;
+    return this.#create(meeting);
+  }
+
+  /**
+   * Reopens, after a restart, the room of a meeting that was open when the server stopped, with
+   * the sessions that were its members (restored, waiting for their clients to resume): same
+   * member ids, host and options. Returns null when none of them was in it.
+   */
+  async restore(meeting: Meeting, sessions: Array<{ session: Session; joinedAt: number; screen: boolean }>): Promise<Room | null> {
+    if (sessions.length === 0) return null;
+    const room = this.#create(meeting);
+    const options = await this.#options.db.meetings.roomOptions(meeting.id);
+    const parsed = RoomOptionsSchema.safeParse(options);
+    if (parsed.success) Object.assign(room.options, parsed.data);
+    const host =
+      sessions.find((s) => s.session.userId === meeting.hostUserId) ?? sessions[0];
+    for (const { session, joinedAt, screen } of [...sessions].sort((a, b) => a.joinedAt - b.joinedAt)) {
+      const member = session.enter(room, joinedAt);
+      room.restoreMember(member, session === host?.session);
+      if (screen) room.startScreenShare(member);
+      const stay = await this.#options.db.meetings.openStay(meeting.id, session.userId);
+      if (stay !== undefined) this.#rows.set(member, Promise.resolve(stay));
+    }
+    return room;
+  }
+
+  #create(meeting: Meeting): Room {
     const room = new Room({ meeting: toMeetingInfo(meeting), rateCaps: this.#options.rateCaps });
     this.#rooms.set(meeting.id, room);
     const { db, writes } = this.#options;
@@ -72,7 +100,10 @@ export class Rooms extends TypedEmitter<RoomsEvents> {
     room.on('memberLeft', (member, reason) => this.#recordLeave(room, member, reason));
     room.once('@close', () => {
       if (this.#rooms.get(room.id) === room) this.#rooms.delete(room.id);
+      // A shutdown keeps the meeting open in the database for the restarted server.
+      if (this.#suspending) return;
       writes.track(db.meetings.end(room.id, Date.now()));
+      writes.track(db.meetings.setRoomOptions(room.id, null));
     });
     this.safeEmit('roomOpened', room);
     return room;
@@ -94,6 +125,7 @@ export class Rooms extends TypedEmitter<RoomsEvents> {
     });
     this.#rows.set(member, row);
     writes.track(row);
+    writes.track(db.sessions.setMeeting(session.id, room.id, member.joinedAt));
     access.record('join', {
       userId: member.userId,
       username: member.username,
@@ -102,13 +134,24 @@ export class Rooms extends TypedEmitter<RoomsEvents> {
     });
   }
 
-  /** Ends every room (server shutdown). */
+  /** Ends every room. */
   closeAll(): void {
     for (const room of [...this.#rooms.values()]) room.close();
   }
 
+  /**
+   * Server shutdown: every room closes on this node but the database keeps the meetings open and
+   * their members' stays, for the restarted server to restore.
+   */
+  suspendAll(): void {
+    this.#suspending = true;
+    this.closeAll();
+  }
+
   #recordLeave(room: Room, member: Member, reason: string): void {
+    if (this.#suspending) return;
     const { db, writes, access } = this.#options;
+    writes.track(db.sessions.setMeeting(member.id, null, null));
     const row = this.#rows.get(member);
     this.#rows.delete(member);
     const at = Date.now();

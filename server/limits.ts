@@ -16,6 +16,8 @@ import {
   LINK_REQUESTS_IN_FLIGHT,
   LINK_STALL_MS,
   MEDIA_RATE_CAPS,
+  RESUME_GRACE_MS,
+  RESUME_RATE,
 } from '../common/constants';
 import type { ConnectionLimits } from './Connection';
 import type { ConnectionCaps } from './Connections';
@@ -32,6 +34,8 @@ export interface ServerLimits extends ConnectionLimits, ConnectionCaps {
   joinRate: Rate;
   joinAddressRate: Rate;
   chatRate: Rate;
+  /** How long a session whose link dropped waits for its client to resume it. */
+  resumeGraceMs: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<ServerLimits> = {
@@ -50,6 +54,7 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = {
   joinRate: JOIN_RATE,
   joinAddressRate: JOIN_RATE_PER_ADDRESS,
   chatRate: CHAT_RATE,
+  resumeGraceMs: RESUME_GRACE_MS,
 };
 
 /** The rate limiters of one server, from its limits. */
@@ -62,5 +67,6 @@ export function createLimiters(limits: ServerLimits): Limiters {
     joinPerAccount: new Throttle(limits.joinRate),
     joinPerAddress: new Throttle(limits.joinAddressRate),
     chat: new Throttle(limits.chatRate),
+    resumePerAddress: new Throttle(RESUME_RATE),
   };
 }

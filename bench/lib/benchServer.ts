@@ -28,12 +28,14 @@ export interface BenchServer {
   close(): void;
 }
 
-export function benchServer(tempPrefix: string): BenchServer {
+/** `plain`: no TLS (the default; the relay bench runs both and compares). */
+export function benchServer(tempPrefix: string, { plain = true } = {}): BenchServer {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), tempPrefix));
   const server = new MeetingServer({
     dataDir,
     logger: createLogger('silent'),
     limits: BENCH_LIMITS,
+    plain,
   });
   const close = (): void => {
     void server

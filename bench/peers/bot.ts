@@ -126,7 +126,7 @@ class Speaker {
 async function oursRoom(port: number, room: number, speakers: Speaker[]): Promise<void> {
   let meetingId: string | null = null;
   for (const speaker of speakers) {
-    const client = new MeetingClient({ host: '127.0.0.1', port });
+    const client = new MeetingClient({ host: '127.0.0.1', port }, { plain: true });
     await client.connect();
     await client.register(`peer_r${room}_s${speaker.id}`, 'password1');
     if (meetingId === null) meetingId = (await client.createMeeting(`peers ${room}`)).meeting.id;

@@ -177,7 +177,7 @@ async function runBots(): Promise<void> {
     for (const m of meetings) {
       const names = Array.from({ length: perMeeting }, (_, j) => `bot_m${m}_b${j}`);
       const clients = await mapLimit(names, REGISTER_CONCURRENCY, async (name) => {
-        const client = new MeetingClient({ host: '127.0.0.1', port });
+        const client = new MeetingClient({ host: '127.0.0.1', port }, { plain: true });
         await client.connect();
         await client.register(name, 'password1');
         return client;

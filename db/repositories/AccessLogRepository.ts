@@ -1,7 +1,14 @@
 import type { Knex } from 'knex';
 import { checkInteger, toNullableNumber, toNumber, truncate } from '../rows';
 
-export type AccessEvent = 'register' | 'login' | 'login_failed' | 'logout' | 'join' | 'leave';
+export type AccessEvent =
+  | 'register'
+  | 'login'
+  | 'login_failed'
+  | 'logout'
+  | 'join'
+  | 'leave'
+  | 'resume';
 
 const ACCESS_EVENTS: ReadonlySet<string> = new Set<AccessEvent>([
   'register',
@@ -10,6 +17,7 @@ const ACCESS_EVENTS: ReadonlySet<string> = new Set<AccessEvent>([
   'logout',
   'join',
   'leave',
+  'resume',
 ]);
 
 /** One line of the audit trail. */

@@ -111,6 +111,47 @@ export class MeetingRepository {
     await this.#knex('meetings').where({ id }).update({ ended_at: null });
   }
 
+  /** Meetings not ended: open on some node, or open when a server stopped without ending them. */
+  async unended(): Promise<Meeting[]> {
+    const rows = (await this.#knex('meetings').whereNull('ended_at')) as MeetingRow[];
+    return rows.map(fromRow);
+  }
+
+  /** Keeps the host's room options (JSON) with the open meeting; null clears them. */
+  async setRoomOptions(id: string, options: object | null): Promise<void> {
+    await this.#knex('meetings')
+      .where({ id })
+      .update({ room_options: options === null ? null : JSON.stringify(options) });
+  }
+
+  /** The host's room options stored with the meeting (parsed JSON), or null. */
+  async roomOptions(id: string): Promise<unknown> {
+    const row = (await this.#knex('meetings').select('room_options').where({ id }).first()) as
+      | { room_options: string | null }
+      | undefined;
+    return row?.room_options ? (JSON.parse(row.room_options) as unknown) : null;
+  }
+
+  /** The row id of the user's stay in the meeting that has not ended, if any (for `markLeft`). */
+  async openStay(meetingId: string, userId: number): Promise<number | undefined> {
+    const row = (await this.#knex('meeting_members')
+      .select('id')
+      .where({ meeting_id: meetingId, user_id: userId })
+      .whereNull('left_at')
+      .orderBy('id', 'desc')
+      .first()) as { id: number | string } | undefined;
+    return row && toNumber(row.id, 'meeting_members.id');
+  }
+
+  /** Closes every stay of the meeting still open (a meeting ended while nobody was connected). */
+  async closeStays(meetingId: string, at: number): Promise<void> {
+    checkInteger(at, 'at');
+    await this.#knex('meeting_members')
+      .where({ meeting_id: meetingId })
+      .whereNull('left_at')
+      .update({ left_at: at });
+  }
+
   /** Records that a user joined; returns the row id to pass to `markLeft`. */
   async addMember(r: {
     meetingId: string;

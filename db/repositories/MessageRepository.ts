@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { isUniqueViolation } from '../errors';
 import { checkInteger, checkString, toNullableNumber, toNumber } from '../rows';
 
 /** A chat message as stored. */
@@ -13,6 +14,8 @@ export interface StoredMessage {
   mentions: number[] | null;
   text: string;
   createdAt: number;
+  /** The sender's idempotency key: a message re-sent with the same key is stored once. */
+  clientId?: string | null;
 }
 
 interface MessageRow {
@@ -24,6 +27,7 @@ interface MessageRow {
   mentions: string | null;
   text: string;
   created_at: number | string;
+  client_id?: string | null;
 }
 
 function parseMentions(value: string | null): number[] | null {
@@ -43,6 +47,7 @@ function fromRow(row: MessageRow): StoredMessage {
     mentions: parseMentions(row.mentions),
     text: row.text,
     createdAt: toNumber(row.created_at, 'messages.created_at'),
+    clientId: row.client_id ?? null,
   };
 }
 
@@ -54,8 +59,13 @@ export class MessageRepository {
     this.#knex = knex;
   }
 
-  /** Stores a message and returns it with its id. */
-  async insert(m: Omit<StoredMessage, 'id'>): Promise<StoredMessage> {
+  /**
+   * Stores a message and returns it with its id. With a `clientId` the sender stored before, the
+   * earlier message is returned instead (`duplicate: true`) and nothing is stored.
+   */
+  async insert(
+    m: Omit<StoredMessage, 'id'>,
+  ): Promise<StoredMessage & { duplicate: boolean }> {
     checkString(m.meetingId, 'meetingId', 16);
     checkInteger(m.senderUserId, 'senderUserId');
     checkString(m.senderName, 'senderName', 32);
@@ -66,7 +76,15 @@ export class MessageRepository {
     }
     checkString(m.text, 'text', 4_000_000);
     checkInteger(m.createdAt, 'createdAt');
-    const ids: number[] = await this.#knex('messages').insert({
+    const clientId = m.clientId ?? null;
+    if (clientId !== null) {
+      checkString(clientId, 'clientId', 64);
+      const earlier = await this.findByClientId(m.senderUserId, clientId);
+      if (earlier) return { ...earlier, duplicate: true };
+    }
+    let ids: number[];
+    try {
+      ids = await this.#knex('messages').insert({
       meeting_id: m.meetingId,
       sender_user_id: m.senderUserId,
       sender_name: m.senderName,
@@ -75,12 +93,32 @@ export class MessageRepository {
       mentions: m.mentions === null ? null : JSON.stringify(m.mentions),
       text: m.text,
       created_at: m.createdAt,
-    });
+      client_id: clientId,
+      });
+    } catch (err) {
+      // The same message raced in on two links (a resend while the first was being stored).
+      const earlier =
+        clientId !== null && isUniqueViolation(err)
+          ? await this.findByClientId(m.senderUserId, clientId)
+          : undefined;
+      if (earlier) return { ...earlier, duplicate: true };
+      throw err;
+    }
     return {
       ...m,
+      clientId,
       id: toNumber(ids[0], 'messages.id'),
       mentions: m.mentions === null ? null : [...m.mentions],
+      duplicate: false,
     };
+  }
+
+  /** The message `senderUserId` sent with the idempotency key `clientId`, if stored. */
+  async findByClientId(senderUserId: number, clientId: string): Promise<StoredMessage | undefined> {
+    const row = (await this.#knex('messages')
+      .where({ sender_user_id: senderUserId, client_id: clientId })
+      .first()) as MessageRow | undefined;
+    return row && fromRow(row);
   }
 
   /**

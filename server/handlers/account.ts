@@ -6,28 +6,41 @@ import type { LoginResult } from '../../common/protocol';
 import { DuplicateError } from '../../db';
 import type { Connection } from '../Connection';
 import type { SessionUser } from '../SessionRegistry';
+import type { Session } from '../Session';
 import type { HandlerTable, ServerContext } from './context';
+import { meetingSnapshot } from './meeting';
 import { requireNoSession, requireSession } from './guards';
 
-function startSession(connection: Connection, user: SessionUser, ctx: ServerContext): LoginResult {
-  const session = ctx.sessions.start(connection, user);
+async function startSession(
+  connection: Connection,
+  user: SessionUser,
+  ctx: ServerContext,
+): Promise<LoginResult> {
+  const { session, resumeToken } = await ctx.sessions.start(connection, user);
   ctx.access.record('login', {
     userId: user.id,
     username: user.username,
     address: connection.address,
   });
   ctx.writes.track(ctx.db.users.touchLogin(user.id, Date.now()));
+  return loginResult(session, resumeToken);
+}
+
+function loginResult(session: Session, resumeToken: string): LoginResult {
   return {
-    userId: user.id,
-    username: user.username,
+    userId: session.userId,
+    username: session.username,
     memberId: session.id,
     token: session.token,
+    resumeToken,
     serverTime: Date.now(),
     effect: session.effect,
   };
 }
 
-export const accountHandlers: HandlerTable<'ping' | 'register' | 'login' | 'logout' | 'attach'> = {
+export const accountHandlers: HandlerTable<
+  'ping' | 'register' | 'login' | 'logout' | 'attach' | 'resume'
+> = {
   ping: (_connection, data) => ({
     serverTime: nowMs(),
     ...(data.clientTime !== undefined ? { clientTime: data.clientTime } : {}),
@@ -127,12 +140,33 @@ export const accountHandlers: HandlerTable<'ping' | 'register' | 'login' | 'logo
         'a control link cannot become a media link',
       );
     const session = ctx.sessions.byToken(token);
-    if (!session) {
+    // A media link joins only a session whose client holds its control link now, with the token
+    // of the latest login or resume (every resume replaces it). The address is not compared: a
+    // client behind a carrier NAT, or one that reached the server over IPv4 and IPv6, may open its
+    // links from different addresses.
+    if (!session || session.control === null) {
       // Refused: the link closes right after the error reply.
       setImmediate(() => connection.close('bad token'));
       throw new MeetingError(ErrorCode.BAD_TOKEN, 'unknown or expired session token');
     }
     session.attach(kind, connection);
     return { memberId: session.id, link: kind };
+  },
+
+  resume: async (connection, { token }, ctx) => {
+    requireNoSession(connection, ctx);
+    if (!ctx.limiters.resumePerAddress.take(connection.ip))
+      throw new MeetingError(ErrorCode.RATE_LIMITED, 'too many resume attempts; wait a minute');
+    const { session, resumeToken } = await ctx.sessions.resume(connection, token);
+    ctx.access.record('resume', {
+      userId: session.userId,
+      username: session.username,
+      address: connection.address,
+    });
+    const room = session.room;
+    return {
+      ...loginResult(session, resumeToken),
+      meeting: room ? await meetingSnapshot(session, room, ctx) : null,
+    };
   },
 };

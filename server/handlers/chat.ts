@@ -78,8 +78,14 @@ export const chatHandlers: HandlerTable<'chat' | 'chatHistory'> = {
     return historyPage(room.id, session.userId, before, CHAT_HISTORY_PAGE_BYTES, true, ctx);
   },
 
-  chat: async (connection, { text, to }, ctx) => {
+  chat: async (connection, { text, to, clientId }, ctx) => {
     const { room, member } = requireRoom(requireSession(connection, ctx));
+    // A message re-sent after a reconnect (same clientId) is answered with the stored one, and
+    // not delivered again.
+    if (clientId !== undefined) {
+      const earlier = await ctx.db.messages.findByClientId(member.userId, clientId);
+      if (earlier) return (await toChatMessages([earlier], ctx))[0] as ChatMessage;
+    }
     if (!ctx.limiters.chat.take(String(member.id)))
       throw new MeetingError(ErrorCode.RATE_LIMITED, 'too many messages; slow down');
     let recipient: Member | undefined;
@@ -102,7 +108,9 @@ export const chatHandlers: HandlerTable<'chat' | 'chatHistory'> = {
       mentions: mentioned.length > 0 ? mentioned.map((m) => m.userId) : null,
       text,
       createdAt: Date.now(),
+      clientId: clientId ?? null,
     });
+    if (stored.duplicate) return (await toChatMessages([stored], ctx))[0] as ChatMessage;
     const message: ChatMessage = {
       id: stored.id,
       meetingId: room.id,

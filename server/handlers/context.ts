@@ -38,6 +38,8 @@ export interface Limiters {
   readonly joinPerAddress: Throttle;
   /** Chat messages per member. */
   readonly chat: Throttle;
+  /** Resume attempts per address. */
+  readonly resumePerAddress: Throttle;
 }
 
 /** A result whose side effects wait for the reply's fate (sent: announce; failed: roll back). */

@@ -10,6 +10,7 @@ export const mediaHandlers: HandlerTable<
     const session = requireSession(connection, ctx);
     session.audioOn = audio;
     session.videoOn = video;
+    ctx.writes.track(ctx.db.sessions.setMedia(session.id, { audio, video }));
     const member = session.member;
     if (member)
       session.room?.broadcast('mediaState', { memberId: member.id, audio, video }, member);
@@ -33,12 +34,14 @@ export const mediaHandlers: HandlerTable<
         `${room.firstSharer()?.username ?? 'someone'} is sharing their screen`,
       );
     }
+    ctx.writes.track(ctx.db.sessions.setScreen(member.id, true));
     return {};
   },
 
   stopScreenShare: (connection, _data, ctx) => {
     const { room, member } = requireRoom(requireSession(connection, ctx));
     room.stopScreenShare(member);
+    ctx.writes.track(ctx.db.sessions.setScreen(member.id, false));
     return {};
   },
 };

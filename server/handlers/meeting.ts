@@ -42,6 +42,33 @@ async function enter(
   }
 }
 
+/** The history page budget of a join (or resume) reply: what the members leave of one frame. */
+function historyBudget(room: Room): number {
+  return Math.min(
+    CHAT_HISTORY_PAGE_BYTES,
+    MAX_FRAME_SIZE.control -
+      JOIN_REPLY_RESERVE -
+      Buffer.byteLength(JSON.stringify(room.memberInfos())),
+  );
+}
+
+/** The room as a resuming member finds it: members, options, the newest page of its chat. */
+export async function meetingSnapshot(
+  session: Session,
+  room: Room,
+  ctx: ServerContext,
+): Promise<JoinResult> {
+  const page = await historyPage(room.id, session.userId, undefined, historyBudget(room), false, ctx);
+  return {
+    meeting: room.meeting,
+    you: session.id,
+    members: room.memberInfos(),
+    history: page.messages,
+    historyMore: page.more,
+    options: { ...room.options },
+  };
+}
+
 /** Enters an open room; null when the room closed meanwhile. */
 async function enterRoom(
   session: Session,
@@ -54,13 +81,7 @@ async function enterRoom(
       `the meeting has ${room.size} members, the most it can hold`,
     );
   // The history page fills what the rest of the reply leaves of one control frame.
-  const budget = Math.min(
-    CHAT_HISTORY_PAGE_BYTES,
-    MAX_FRAME_SIZE.control -
-      JOIN_REPLY_RESERVE -
-      Buffer.byteLength(JSON.stringify(room.memberInfos())),
-  );
-  const page = await historyPage(room.id, session.userId, undefined, budget, false, ctx);
+  const page = await historyPage(room.id, session.userId, undefined, historyBudget(room), false, ctx);
   if (session.closed) throw new MeetingError(ErrorCode.NOT_LOGGED_IN, 'session ended');
   requireNoRoom(session);
   if (room.closed) return null;
@@ -152,6 +173,7 @@ export const meetingHandlers: HandlerTable<
     const { room, member } = requireRoom(requireSession(connection, ctx));
     requireHost(room, member, 'change room options');
     room.options.allowMultipleScreens = allowMultipleScreens;
+    ctx.writes.track(ctx.db.meetings.setRoomOptions(room.id, room.options));
     room.broadcast('roomOptions', { ...room.options });
     return { ...room.options };
   },

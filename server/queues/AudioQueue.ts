@@ -5,7 +5,12 @@
  * writes them round-robin as the socket empties. A sender that floods loses its own frames, never
  * another member's; late audio is worthless, so nothing waits longer than about that bound.
  */
-import { AUDIO_FRAME_MS, RELAY_AUDIO_FLUSH_MS, RELAY_AUDIO_QUEUE_MS } from '../../common/constants';
+import {
+  AUDIO_FRAME_MS,
+  RELAY_AUDIO_FLUSH_MS,
+  RELAY_AUDIO_QUEUE_MS,
+  RELAY_AUDIO_SOCKET_SLACK_BYTES as SLACK,
+} from '../../common/constants';
 import { OutgoingQueue } from './OutgoingQueue';
 
 /** Frames one sender may have waiting for one receiver. */
@@ -28,7 +33,7 @@ export class AudioQueue extends OutgoingQueue {
 
   push(frame: Buffer, senderId: number, acceptedAt?: bigint): void {
     if (this.closed || this.socket.closed) return;
-    if (this.#waitingBytes === 0 && this.socket.queuedBytes === 0) {
+    if (this.#waitingBytes === 0 && this.socket.queuedBytes < SLACK) {
       this.write(frame, acceptedAt);
       return;
     }
@@ -59,13 +64,13 @@ export class AudioQueue extends OutgoingQueue {
     this.#waitingBytes = 0;
   }
 
-  /** One frame per sender per round while the socket has nothing unsent. */
+  /** One frame per sender per round while the socket has (almost) nothing unsent. */
   #flush(): void {
     if (this.closed || this.socket.closed) {
       this.close();
       return;
     }
-    while (this.#waitingBytes > 0 && this.socket.queuedBytes === 0) {
+    while (this.#waitingBytes > 0 && this.socket.queuedBytes < SLACK) {
       for (const [id, fifo] of this.#fifos) {
         const frame = fifo.frames.shift();
         if (!frame) {

@@ -455,7 +455,7 @@ export class Fuzzer {
 
   /** A connected MeetingClient (closed in tearDown). */
   async client(media: boolean): Promise<MeetingClient> {
-    const c = new MeetingClient({ host: this.host, port: this.port }, { media });
+    const c = new MeetingClient({ host: this.host, port: this.port }, { media, plain: true });
     this.#clients.push(c);
     await c.connect();
     return c;
@@ -828,8 +828,8 @@ function waitEvent<T extends unknown[]>(
  */
 export async function checkMeetingWorks(port: number, host = '127.0.0.1'): Promise<void> {
   const tag = crypto.randomBytes(3).toString('hex');
-  const a = new MeetingClient({ host, port });
-  const b = new MeetingClient({ host, port });
+  const a = new MeetingClient({ host, port }, { plain: true });
+  const b = new MeetingClient({ host, port }, { plain: true });
   try {
     await a.connect();
     await b.connect();

@@ -3,10 +3,11 @@
  * message and media frame it receives kept in order, and requests correlated by id. It speaks the
  * protocol without the client core, so tests can do what a real client never would.
  */
-import net from 'node:net';
+import type net from 'node:net';
 import { FrameType, MAX_FRAME_SIZE } from '../../common/constants';
 import { FrameDecoder, frameType } from '../../common/framing';
 import { decodeControlFrame, encodeControl } from '../../common/protocol';
+import { rawSocket } from './server';
 
 export interface RawReply {
   id: number;
@@ -57,15 +58,12 @@ export class RawLink {
     });
   }
 
-  /** Connects from `localAddress` (any 127.0.0.x works on Linux loopback). */
-  static open(port: number, localAddress = '127.0.0.1'): Promise<RawLink> {
-    return new Promise((resolve, reject) => {
-      const s = net.connect({ host: '127.0.0.1', port, localAddress }, () => {
-        s.off('error', reject);
-        resolve(new RawLink(s));
-      });
-      s.once('error', reject);
-    });
+  /**
+   * Connects from `localAddress` (any 127.0.0.x works on Linux loopback), over TLS like a real
+   * client (the certificate is not checked), or plain TCP with `plain`.
+   */
+  static async open(port: number, localAddress = '127.0.0.1', plain = false): Promise<RawLink> {
+    return new RawLink(await rawSocket(port, { localAddress, plain }));
   }
 
   /** Sends a request and resolves with its reply (rejects after `ms` or on close). */
@@ -129,8 +127,9 @@ export async function rawMediaLink(
   port: number,
   token: string,
   kind: 'audio' | 'video',
+  localAddress = '127.0.0.1',
 ): Promise<RawLink> {
-  const link = await RawLink.open(port);
+  const link = await RawLink.open(port, localAddress);
   const reply = await link.request('attach', { token, link: kind });
   if (!reply.ok) throw new Error(`attach ${kind}: ${reply.error?.code}`);
   return link;

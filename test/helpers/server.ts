@@ -3,8 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
 import type { EventEmitter } from 'node:events';
 import { MeetingClient, type MeetingClientOptions } from '../../client/MeetingClient';
+import { PinnedFingerprint, type TrustPolicy } from '../../client/trust';
 import { MeetingServer, type MeetingServerOptions } from '../../server/MeetingServer';
 import { createLogger } from '../../server/logger';
 import { createTestDatabase, type TestDatabase } from './databases';
@@ -16,6 +18,9 @@ export interface TestServer {
   dataDir: string;
   /** Starts a new server on the same database and data folder (a restart). */
   restart(): Promise<void>;
+  /** Trusts this server's certificate (what a client that pinned it on first use does). */
+  trust(): TrustPolicy;
+  /** A connected client that trusts this server (TLS unless the server is plain). */
   client(options?: MeetingClientOptions): Promise<MeetingClient>;
   /** Closes every client made here, the server, and drops the database. */
   stop(): Promise<void>;
@@ -45,8 +50,18 @@ export async function startTestServer(
       t.server = make();
       t.port = (await t.server.listen(t.port)).port;
     },
+    trust() {
+      const fingerprint = t.server.fingerprint;
+      if (fingerprint === null) throw new TypeError('the server runs without TLS');
+      return new PinnedFingerprint(fingerprint);
+    },
     async client(clientOptions) {
-      const c = new MeetingClient({ host: '127.0.0.1', port: t.port }, clientOptions);
+      const c = new MeetingClient(
+        { host: '127.0.0.1', port: t.port },
+        options.plain
+          ? { plain: true, ...clientOptions }
+          : { trust: t.trust(), ...clientOptions },
+      );
       clients.push(c);
       await c.connect();
       return c;
@@ -96,10 +111,25 @@ export function collect<T>(target: object, event: string, arg = 0): T[] {
   return seen;
 }
 
-/** A raw TCP connection for sending malformed bytes; resolves once connected. */
-export function rawSocket(port: number): Promise<net.Socket> {
+/**
+ * A raw connection for sending malformed bytes, resolves once connected: TLS (certificate not
+ * checked) like a real client's, or plain TCP against a server started with `plain`.
+ */
+export function rawSocket(
+  port: number,
+  options: { plain?: boolean; localAddress?: string } = {},
+): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const s = net.connect({ host: '127.0.0.1', port }, () => resolve(s));
+    const { localAddress } = options;
+    const s = options.plain
+      ? net.connect({ host: '127.0.0.1', port, localAddress }, () => resolve(s))
+      : tls.connect(
+          {
+            socket: net.connect({ host: '127.0.0.1', port, localAddress }),
+            rejectUnauthorized: false,
+          },
+          () => resolve(s),
+        );
     s.once('error', reject);
   });
 }

@@ -109,15 +109,18 @@ describe('bad input', function () {
     socket.write(encodeControl({ id: 5, type: 'ping', data: {} }, 1000));
     const { data, closed } = await result;
     assert.equal(closed, false, 'the connection stays usable');
-    assert.deepEqual(errorCodes(data).slice(0, 5), [
-      ErrorCode.BAD_JSON,
-      ErrorCode.BAD_REQUEST,
-      ErrorCode.UNKNOWN_TYPE,
-      ErrorCode.BAD_REQUEST,
-      ErrorCode.NOT_LOGGED_IN,
-    ]);
-    const last = messages(data)[5] as { id: number; ok: boolean };
-    assert.deepEqual([last.id, last.ok], [5, true]);
+    // Requests are answered in order; a ping is answered at once (it may overtake them).
+    assert.deepEqual(
+      errorCodes(data).filter((code) => code !== ''),
+      [
+        ErrorCode.BAD_JSON,
+        ErrorCode.BAD_REQUEST,
+        ErrorCode.UNKNOWN_TYPE,
+        ErrorCode.BAD_REQUEST,
+        ErrorCode.NOT_LOGGED_IN,
+      ],
+    );
+    assert.ok(messages(data).some((m) => m.id === 5 && m.ok === true), 'the ping was answered');
     socket.destroy();
     await serverCarriesOn();
   });

@@ -50,7 +50,7 @@ describe('fuzzing every link of a real server', function () {
         done();
       },
     });
-    t = await startTestServer('sqlite', { logger: pino({ level: 'error' }, sink) });
+    t = await startTestServer('sqlite', { logger: pino({ level: 'error' }, sink), plain: true });
     fuzzer = new Fuzzer({ port: t.port, seed: SEED });
     await fuzzer.setUp();
     // All four kinds of link at once: one waits on password hashes and the database while another
@@ -115,7 +115,7 @@ describe('fuzzing every link of a real server', function () {
     );
     assert.equal(input.readUInt32BE(0), input.length - 4);
     assert.ok(input.length <= MAX_FRAME_SIZE.control);
-    const link = await RawLink.open(t.port, '127.0.0.4');
+    const link = await RawLink.open(t.port, '127.0.0.4', true);
     try {
       link.send(input);
       for (let i = 0; i < 50 && link.messages.length === 0; i++) await sleep(20);

@@ -146,7 +146,9 @@ describe('media relay', function () {
   beforeEach(async () => {
     // These tests are about the receivers' queues: senders' rate caps (tested elsewhere) are
     // lifted so that bursts reach a stalled receiver's bounds quickly.
-    t = await startTestServer('sqlite', { limits: { rateCaps: UNCAPPED } });
+    // Plain TCP: these tests push bursts far above real time to reach the queues' bounds quickly,
+    // and a TLS socket holds each write until the next tick (media.test runs real media over TLS).
+    t = await startTestServer('sqlite', { limits: { rateCaps: UNCAPPED }, plain: true });
   });
   afterEach(async () => {
     await t.stop();

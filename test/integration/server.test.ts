@@ -244,17 +244,29 @@ for (const kind of TEST_DATABASE_KINDS) {
       );
     });
 
-    it('drops a silent client after the heartbeat timeout and updates its room', async () => {
+    it('drops a silent client after the heartbeat timeout, shows it reconnecting, then gone after the grace period', async () => {
       await t.server.close();
       await t.db.cleanup();
-      t = await startTestServer(kind, { heartbeatTimeoutMs: 400 });
-      const quiet = await t.client({ media: false, heartbeatIntervalMs: 60_000 });
+      t = await startTestServer(kind, { heartbeatTimeoutMs: 400, limits: { resumeGraceMs: 600 } });
+      const quiet = await t.client({
+        media: false,
+        heartbeatIntervalMs: 60_000,
+        livenessDeadlineMs: 120_000,
+        reconnect: false,
+      });
       await quiet.register('quiet', 'password1');
       const { meeting } = await quiet.createMeeting('Heartbeat');
       const lively = await t.client({ media: false, heartbeatIntervalMs: 100 });
       await lively.register('lively', 'password1');
       await lively.joinMeeting(meeting.id);
+      const quietId = quiet.session?.memberId;
       const kicked = waitFor(quiet, 'kicked');
+      const [away] = await waitFor<[{ memberId: number; state: string }]>(
+        lively,
+        'memberConnection',
+      );
+      assert.deepEqual(away, { memberId: quietId, state: 'reconnecting' });
+      assert.equal(lively.members.find((m) => m.username === 'quiet')?.reconnecting, true);
       const [left] = await waitFor<[{ username: string; reason: string }]>(
         lively,
         'memberLeft',

@@ -39,6 +39,7 @@ const samples: { [K in ServerEventName]: ServerEvents[K] } = {
   effectChanged: { memberId: 3, effect: 'glasses' },
   screenShare: { memberId: 3, active: true },
   roomOptions: { allowMultipleScreens: true },
+  memberConnection: { memberId: 3, state: 'reconnecting' },
   chat,
   kicked: { code: ErrorCode.LOGGED_IN_ELSEWHERE, message: 'logged in elsewhere' },
   protocolError: { code: 'ERR_BAD_JSON', message: 'control frame is not valid JSON' },

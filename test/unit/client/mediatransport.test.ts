@@ -30,7 +30,7 @@ describe('MediaTransport (MediaLinks)', () => {
   /** Opens a link of `kind`; resolves with the server's end of it. */
   async function open(kind: MediaLinkKind): Promise<FramedSocket> {
     const index = server.links.length;
-    await links.open(address, kind, 'token-1', 2000);
+    await links.open(address, { plain: true }, kind, 'token-1', 2000);
     return server.link(index);
   }
 
@@ -53,7 +53,7 @@ describe('MediaTransport (MediaLinks)', () => {
 
   it('rejects a refused attach and keeps no link', async () => {
     server.answer = () => ({ error: { code: ErrorCode.BAD_TOKEN, message: 'bad token' } });
-    await assert.rejects(links.open(address, 'audio', 'nope', 2000), { code: ErrorCode.BAD_TOKEN });
+    await assert.rejects(links.open(address, { plain: true }, 'audio', 'nope', 2000), { code: ErrorCode.BAD_TOKEN });
     assert.equal(links.isOpen('audio'), false);
     assert.equal(links.send('audio', media('x')), false);
   });
@@ -112,7 +112,7 @@ describe('MediaTransport (MediaLinks)', () => {
 
   it('does not install a link that was still attaching when closeAll() ran', async () => {
     server.answer = () => null;
-    const opening = links.open(address, 'audio', 'token-1', 2000);
+    const opening = links.open(address, { plain: true }, 'audio', 'token-1', 2000);
     const far = await server.link(0);
     while (server.requests.length === 0) await sleep(5);
     links.closeAll('logged out');

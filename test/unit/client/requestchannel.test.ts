@@ -15,7 +15,7 @@ describe('RequestChannel', () => {
 
   beforeEach(async () => {
     server = new FakeServer();
-    socket = await connectSocket(await server.listen(), MAX_FRAME_SIZE.control);
+    socket = await connectSocket(await server.listen(), MAX_FRAME_SIZE.control, { plain: true });
     far = await server.link(0);
   });
   afterEach(async () => {

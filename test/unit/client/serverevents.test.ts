@@ -51,7 +51,7 @@ describe('MeetingClient and server events', () => {
       if (r.type === 'createMeeting') return { data: joined };
       return { data: {} };
     };
-    client = new MeetingClient(await server.listen(), { media: false });
+    client = new MeetingClient(await server.listen(), { media: false, plain: true });
     await client.connect();
     link = await server.link(0);
     await client.login('alice', 'password1');

@@ -67,7 +67,12 @@ export class MediaLinks extends TypedEmitter<MediaTransportEvents> implements Me
   ): Promise<void> {
     const generation = this.#generation;
     // Until the server accepts the attach, the link is a control link (and limited like one).
-    const socket = await connectSocket(address, LINK_SPECS.control.maxFrameSize, security, timeoutMs);
+    const socket = await connectSocket(
+      address,
+      LINK_SPECS.control.maxFrameSize,
+      security,
+      timeoutMs,
+    );
     const link: Link = { socket, live: true, replaced: false };
     const channel = new RequestChannel(socket, {
       timeoutMs,

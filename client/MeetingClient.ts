@@ -151,8 +151,7 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
       giveUpMs: options.giveUpMs ?? RECONNECT_GIVE_UP_MS,
     };
     this.#trust =
-      options.trust ??
-      new KnownServers(defaultKnownServersFile(os.homedir(), KNOWN_SERVERS_FILE));
+      options.trust ?? new KnownServers(defaultKnownServersFile(os.homedir(), KNOWN_SERVERS_FILE));
   }
 
   // ---- state a UI renders --------------------------------------------------------------------
@@ -548,7 +547,11 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
         // The server no longer knows the session, or the certificate changed: trying again
         // cannot help.
         if (e.code === ErrorCode.RESUME_FAILED || e.code === ErrorCode.CERT_CHANGED) {
-          this.#lose(e.code === ErrorCode.RESUME_FAILED ? new MeetingError(ErrorCode.SESSION_LOST, e.message) : e);
+          this.#lose(
+            e.code === ErrorCode.RESUME_FAILED
+              ? new MeetingError(ErrorCode.SESSION_LOST, e.message)
+              : e,
+          );
           return;
         }
       }

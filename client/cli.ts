@@ -3,11 +3,30 @@
  * participant built on the same client core as the desktop app.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { DEFAULT_HOST, DEFAULT_PORT, FACE_EFFECTS, type FaceEffectName } from '../common/constants';
+import {
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  FACE_EFFECTS,
+  KNOWN_SERVERS_FILE,
+  type FaceEffectName,
+} from '../common/constants';
 import { ErrorCode, MeetingError, type ErrorCodeValue } from '../common/errors';
 import fs from 'node:fs';
 import path from 'node:path';
+import os from 'node:os';
 import { MeetingClient, parseServerAddress } from './MeetingClient';
+import { KnownServers, defaultKnownServersFile } from './trust';
+
+interface ServerCommandOptions {
+  host: string;
+  port: number;
+  db?: string;
+  data: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  plain?: boolean;
+  resumeGrace?: number;
+}
 import { MediaError, type MediaErrorCodeValue } from './media/errors';
 import type { MediaSession, MediaSessionOptions } from './media/MediaSession';
 
@@ -71,6 +90,20 @@ export interface BotOptions {
   fps?: number;
   effect?: FaceEffectName;
   screen?: boolean;
+  /** Plain TCP instead of TLS (the server must run with --plain). */
+  plain?: boolean;
+  /** Accept this certificate fingerprint for the server even if another one is pinned. */
+  trustFingerprint?: string;
+  /** The known-servers file (pinned certificate fingerprints). */
+  knownServers?: string;
+}
+
+/** The trust policy of a CLI client: its known-servers file, told of a new or accepted fingerprint. */
+function cliTrust(options: { knownServers?: string; trustFingerprint?: string }): KnownServers {
+  return new KnownServers(
+    options.knownServers ?? defaultKnownServersFile(os.homedir(), KNOWN_SERVERS_FILE),
+    options.trustFingerprint,
+  );
 }
 
 /**
@@ -105,7 +138,21 @@ export async function runBot(options: BotOptions): Promise<number> {
   const print = makePrinter(options.json === true);
   if (!options.create && !options.join)
     throw new InvalidArgumentError('give --create NAME or --join ID');
-  const client = new MeetingClient(parseServerAddress(options.server));
+  const trust = cliTrust(options);
+  trust.onFirstUse = (address, fingerprint) =>
+    print('trusted-new-server', { server: `${address.host}:${address.port}`, fingerprint });
+  const client = new MeetingClient(parseServerAddress(options.server), {
+    plain: options.plain === true,
+    trust,
+  });
+  client.on('reconnecting', (r) =>
+    print('reconnecting', { attempt: r.attempt, inMs: r.delayMs, reason: r.reason }),
+  );
+  client.on('reconnected', (r) =>
+    print('reconnected', { attempts: r.attempts, afterMs: r.downMs }),
+  );
+  client.on('sessionLost', (e) => print('session-lost', { code: e.code, message: e.message }));
+  client.on('memberConnection', (m) => print('member-connection', { ...m }));
   client.on('memberJoined', (m) =>
     print('member-joined', { memberId: m.memberId, username: m.username }),
   );
@@ -130,7 +177,8 @@ export async function runBot(options: BotOptions): Promise<number> {
   const finished = new Promise<number>((resolve) => (finish = resolve));
   client.on('kicked', (k) => {
     print('kicked', { code: k.code, message: k.message });
-    finish(3);
+    // After a heartbeat timeout the session waits for this client to resume it.
+    if (k.code !== ErrorCode.HEARTBEAT_TIMEOUT) finish(3);
   });
   client.on('close', (reason) => {
     print('disconnected', { reason });
@@ -286,9 +334,27 @@ export function buildProgram(): Command {
       'database URL (mysql://user:pass@host:port/db or sqlite:<file>); default: SQLite in --data',
     )
     .option('--data <dir>', 'folder for the SQLite database and the access log', 'data')
-    .action(async (opts: { host: string; port: number; db?: string; data: string }) => {
+    .option('--tls-cert <file>', 'TLS certificate (PEM); default: self-signed, kept in --data')
+    .option('--tls-key <file>', 'TLS private key (PEM) of --tls-cert')
+    .option('--plain', 'plain TCP instead of TLS (clients must ask for --plain too)')
+    .option(
+      '--resume-grace <seconds>',
+      'how long a member whose link dropped may come back into its meeting',
+      positiveNumber,
+    )
+    .action(async (opts: ServerCommandOptions) => {
       const { MeetingServer } = await import('../server/MeetingServer');
-      const server = new MeetingServer({ dbUrl: opts.db, dataDir: opts.data });
+      if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined))
+        throw new InvalidArgumentError('give both --tls-cert and --tls-key');
+      const server = new MeetingServer({
+        dbUrl: opts.db,
+        dataDir: opts.data,
+        plain: opts.plain === true,
+        ...(opts.tlsCert && opts.tlsKey
+          ? { tls: { certFile: opts.tlsCert, keyFile: opts.tlsKey } }
+          : {}),
+        ...(opts.resumeGrace ? { limits: { resumeGraceMs: opts.resumeGrace * 1000 } } : {}),
+      });
       // Last resort: a fault that no link handler caught is logged and the server keeps serving
       // everyone else (the hostile-input tests check that nothing ever reaches this).
       process.on('unhandledRejection', (reason) =>
@@ -298,7 +364,10 @@ export function buildProgram(): Command {
         server.logger.fatal({ err: error }, 'uncaught exception'),
       );
       const address = await server.listen(opts.port, opts.host);
-      process.stdout.write(`meeting server listening on ${address.address}:${address.port}\n`);
+      process.stdout.write(
+        `meeting server listening on ${address.address}:${address.port} ` +
+          `(${server.fingerprint ? `TLS, certificate SHA-256 ${server.fingerprint}` : 'plain TCP'})\n`,
+      );
       const stop = (): void => {
         server.logger.info('shutting down');
         void server.close().then(() => process.exit(0));
@@ -344,6 +413,12 @@ export function buildProgram(): Command {
     .option('--stats', 'print media statistics every second')
     .option('--effect <name>', `face effect on the camera: ${FACE_EFFECTS.join(', ')}`, faceEffect)
     .option('--screen', 'share the screen of $DISPLAY')
+    .option('--plain', 'plain TCP instead of TLS (only with a server started with --plain)')
+    .option(
+      '--trust-fingerprint <sha256>',
+      "accept this certificate fingerprint for the server (after the server's certificate changed)",
+    )
+    .option('--known-servers <file>', 'pinned server certificates (default ~/.config/meeting/…)')
     .action(async (opts: BotOptions) => {
       process.exitCode = await runBot(opts);
     });

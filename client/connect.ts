@@ -63,7 +63,12 @@ export function connectSocket(
     };
     const timer = setTimeout(
       () =>
-        fail(new MeetingError(ErrorCode.CONNECT_FAILED, `no answer from ${where} within ${timeoutMs} ms`)),
+        fail(
+          new MeetingError(
+            ErrorCode.CONNECT_FAILED,
+            `no answer from ${where} within ${timeoutMs} ms`,
+          ),
+        ),
       timeoutMs,
     );
     const onError = (error: Error): void => {
@@ -77,7 +82,8 @@ export function connectSocket(
               'a server started with --plain needs a client with --plain',
           ),
         );
-      else fail(new MeetingError(ErrorCode.CONNECT_FAILED, `cannot reach ${where}: ${error.message}`));
+      else
+        fail(new MeetingError(ErrorCode.CONNECT_FAILED, `cannot reach ${where}: ${error.message}`));
     };
     const onClose = (): void =>
       onError(Object.assign(new Error('connection closed during set-up'), { code: 'ECONNRESET' }));

@@ -23,14 +23,31 @@ export function normalizeFingerprint(value: string): string {
   return hex.match(/../g)?.join(':') ?? hex;
 }
 
+/** A server presented another certificate than the one pinned for it (ERR_CERT_CHANGED). */
+export class CertChangedError extends MeetingError {
+  readonly address: ServerAddress;
+  readonly pinned: string;
+  readonly presented: string;
+  constructor(address: ServerAddress, pinned: string, presented: string) {
+    super(
+      ErrorCode.CERT_CHANGED,
+      `the certificate of ${key(address)} changed: pinned ${pinned}, presented ${presented}. ` +
+        'If the server was reinstalled, accept the new one (bot: --trust-fingerprint); otherwise ' +
+        'someone may be intercepting the connection',
+    );
+    this.address = address;
+    this.pinned = pinned;
+    this.presented = presented;
+  }
+}
+
 /** The error for a server whose certificate is not the pinned one. */
-export function certChanged(address: ServerAddress, pinned: string, presented: string): MeetingError {
-  return new MeetingError(
-    ErrorCode.CERT_CHANGED,
-    `the certificate of ${key(address)} changed: pinned ${pinned}, presented ${presented}. ` +
-      'If the server was reinstalled, accept the new one (bot: --trust-fingerprint); otherwise ' +
-      'someone may be intercepting the connection',
-  );
+export function certChanged(
+  address: ServerAddress,
+  pinned: string,
+  presented: string,
+): CertChangedError {
+  return new CertChangedError(address, pinned, presented);
 }
 
 /** Trusts exactly one fingerprint (tests, and a user who pasted the server's fingerprint). */
@@ -111,8 +128,9 @@ export class KnownServers implements TrustPolicy {
   }
 }
 
-/** Where a user's known-servers file lives unless told otherwise. */
+/** Where a user's known-servers file lives unless told otherwise (`MEETING_KNOWN_SERVERS`). */
 export function defaultKnownServersFile(home: string, file: string): string {
+  if (process.env.MEETING_KNOWN_SERVERS) return process.env.MEETING_KNOWN_SERVERS;
   const base = process.env.XDG_CONFIG_HOME ?? path.join(home, '.config');
   return path.join(base, 'meeting', file);
 }

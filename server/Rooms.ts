@@ -74,15 +74,19 @@ export class Rooms extends TypedEmitter<RoomsEvents> {
    * the sessions that were its members (restored, waiting for their clients to resume): same
    * member ids, host and options. Returns null when none of them was in it.
    */
-  async restore(meeting: Meeting, sessions: Array<{ session: Session; joinedAt: number; screen: boolean }>): Promise<Room | null> {
+  async restore(
+    meeting: Meeting,
+    sessions: Array<{ session: Session; joinedAt: number; screen: boolean }>,
+  ): Promise<Room | null> {
     if (sessions.length === 0) return null;
     const room = this.#create(meeting);
     const options = await this.#options.db.meetings.roomOptions(meeting.id);
     const parsed = RoomOptionsSchema.safeParse(options);
     if (parsed.success) Object.assign(room.options, parsed.data);
-    const host =
-      sessions.find((s) => s.session.userId === meeting.hostUserId) ?? sessions[0];
-    for (const { session, joinedAt, screen } of [...sessions].sort((a, b) => a.joinedAt - b.joinedAt)) {
+    const host = sessions.find((s) => s.session.userId === meeting.hostUserId) ?? sessions[0];
+    for (const { session, joinedAt, screen } of [...sessions].sort(
+      (a, b) => a.joinedAt - b.joinedAt,
+    )) {
       const member = session.enter(room, joinedAt);
       room.restoreMember(member, session === host?.session);
       if (screen) room.startScreenShare(member);

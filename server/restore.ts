@@ -19,7 +19,10 @@ export async function restoreState(ctx: ServerContext): Promise<RestoreReport> {
   const { db, sessions } = ctx;
   const now = Date.now();
   const rows = await db.sessions.live(now - SESSION_TOKEN_TTL_MS);
-  const byMeeting = new Map<string, Array<{ session: Session; joinedAt: number; screen: boolean }>>();
+  const byMeeting = new Map<
+    string,
+    Array<{ session: Session; joinedAt: number; screen: boolean }>
+  >();
   let restored = 0;
   for (const row of rows) {
     const user = await db.users.findById(row.userId);

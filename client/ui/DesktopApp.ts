@@ -65,6 +65,8 @@ export class DesktopApp extends TypedEmitter<DesktopAppEvents> {
       meetingError: '',
       toolbarError: '',
       shareBusy: false,
+      reconnecting: null,
+      trustPrompt: null,
     };
     const context = this.#context();
     this.meetingPage = new MeetingPage(context, options.loadMedia);
@@ -200,6 +202,16 @@ export class DesktopApp extends TypedEmitter<DesktopAppEvents> {
     on('effectChanged', changed);
     on('screenShare', changed);
     on('roomOptions', changed);
+    on('memberConnection', changed);
+    // A dropped link is a banner over the meeting, not a return to the login page: the client
+    // resumes its session by itself, and the video tiles freeze until it is back.
+    on('reconnecting', (r) =>
+      this.#set({ reconnecting: { attempt: r.attempt, nextInS: Math.ceil(r.delayMs / 1000) } }),
+    );
+    on('reconnected', () => {
+      this.#set({ reconnecting: null });
+      this.safeEmit('meeting');
+    });
     on('chat', (message) => {
       this.safeEmit('chat', message);
       this.safeEmit('meeting');
@@ -231,6 +243,7 @@ export class DesktopApp extends TypedEmitter<DesktopAppEvents> {
       this.#set({ page: 'login', busy: false, loginError: text });
     });
     on('close', () => {
+      this.#set({ reconnecting: null });
       if (this.#client !== client) return;
       void this.meetingPage.stopMedia();
       this.#dropClient();

@@ -156,6 +156,7 @@ export function formatMember(member: MemberInfo, selfId: number | null): string 
   if (member.effect && member.effect !== 'none')
     marks.push(effectLabel(member.effect).toLowerCase());
   if (member.screen) marks.push('sharing screen');
+  if (member.reconnecting) marks.push('reconnecting…');
   const you = member.memberId === selfId ? ' (you)' : '';
   return `${member.isHost ? '★ ' : '   '}${member.username}${you}${marks.length ? `  — ${marks.join(', ')}` : ''}`;
 }

@@ -2,13 +2,7 @@ import type { Knex } from 'knex';
 import { checkInteger, toNullableNumber, toNumber, truncate } from '../rows';
 
 export type AccessEvent =
-  | 'register'
-  | 'login'
-  | 'login_failed'
-  | 'logout'
-  | 'join'
-  | 'leave'
-  | 'resume';
+  'register' | 'login' | 'login_failed' | 'logout' | 'join' | 'leave' | 'resume';
 
 const ACCESS_EVENTS: ReadonlySet<string> = new Set<AccessEvent>([
   'register',

@@ -127,8 +127,7 @@ export class MeetingRepository {
   /** The host's room options stored with the meeting (parsed JSON), or null. */
   async roomOptions(id: string): Promise<unknown> {
     const row = (await this.#knex('meetings').select('room_options').where({ id }).first()) as
-      | { room_options: string | null }
-      | undefined;
+      { room_options: string | null } | undefined;
     return row?.room_options ? (JSON.parse(row.room_options) as unknown) : null;
   }
 

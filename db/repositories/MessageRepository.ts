@@ -63,9 +63,7 @@ export class MessageRepository {
    * Stores a message and returns it with its id. With a `clientId` the sender stored before, the
    * earlier message is returned instead (`duplicate: true`) and nothing is stored.
    */
-  async insert(
-    m: Omit<StoredMessage, 'id'>,
-  ): Promise<StoredMessage & { duplicate: boolean }> {
+  async insert(m: Omit<StoredMessage, 'id'>): Promise<StoredMessage & { duplicate: boolean }> {
     checkString(m.meetingId, 'meetingId', 16);
     checkInteger(m.senderUserId, 'senderUserId');
     checkString(m.senderName, 'senderName', 32);
@@ -85,15 +83,15 @@ export class MessageRepository {
     let ids: number[];
     try {
       ids = await this.#knex('messages').insert({
-      meeting_id: m.meetingId,
-      sender_user_id: m.senderUserId,
-      sender_name: m.senderName,
-      recipient_user_id: m.recipientUserId,
-      // JSON.stringify of integers has no spaces: historyFor's LIKE patterns rely on that.
-      mentions: m.mentions === null ? null : JSON.stringify(m.mentions),
-      text: m.text,
-      created_at: m.createdAt,
-      client_id: clientId,
+        meeting_id: m.meetingId,
+        sender_user_id: m.senderUserId,
+        sender_name: m.senderName,
+        recipient_user_id: m.recipientUserId,
+        // JSON.stringify of integers has no spaces: historyFor's LIKE patterns rely on that.
+        mentions: m.mentions === null ? null : JSON.stringify(m.mentions),
+        text: m.text,
+        created_at: m.createdAt,
+        client_id: clientId,
       });
     } catch (err) {
       // The same message raced in on two links (a resend while the first was being stored).

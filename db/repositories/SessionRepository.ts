@@ -74,8 +74,7 @@ export class SessionRepository {
   /** The session whose resume token hashes to `resumeHash`. */
   async findByResumeHash(resumeHash: string): Promise<StoredSession | undefined> {
     const row = (await this.#knex('sessions').where({ resume_hash: resumeHash }).first()) as
-      | SessionRow
-      | undefined;
+      SessionRow | undefined;
     return row && fromRow(row);
   }
 

@@ -58,7 +58,14 @@ export async function meetingSnapshot(
   room: Room,
   ctx: ServerContext,
 ): Promise<JoinResult> {
-  const page = await historyPage(room.id, session.userId, undefined, historyBudget(room), false, ctx);
+  const page = await historyPage(
+    room.id,
+    session.userId,
+    undefined,
+    historyBudget(room),
+    false,
+    ctx,
+  );
   return {
     meeting: room.meeting,
     you: session.id,
@@ -81,7 +88,14 @@ async function enterRoom(
       `the meeting has ${room.size} members, the most it can hold`,
     );
   // The history page fills what the rest of the reply leaves of one control frame.
-  const page = await historyPage(room.id, session.userId, undefined, historyBudget(room), false, ctx);
+  const page = await historyPage(
+    room.id,
+    session.userId,
+    undefined,
+    historyBudget(room),
+    false,
+    ctx,
+  );
   if (session.closed) throw new MeetingError(ErrorCode.NOT_LOGGED_IN, 'session ended');
   requireNoRoom(session);
   if (room.closed) return null;

@@ -58,9 +58,7 @@ export async function startTestServer(
     async client(clientOptions) {
       const c = new MeetingClient(
         { host: '127.0.0.1', port: t.port },
-        options.plain
-          ? { plain: true, ...clientOptions }
-          : { trust: t.trust(), ...clientOptions },
+        options.plain ? { plain: true, ...clientOptions } : { trust: t.trust(), ...clientOptions },
       );
       clients.push(c);
       await c.connect();
@@ -75,6 +73,15 @@ export async function startTestServer(
   };
   t.port = (await t.server.listen(0)).port;
   return t;
+}
+
+/**
+ * A fresh, empty known-servers file for a client process (desktop, bot) a test starts: it pins the
+ * test server's certificate on first use, and no earlier server on the same port gets in the way.
+ */
+export function knownServersFile(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meeting-known-'));
+  return path.join(dir, 'known-servers.json');
 }
 
 /** Resolves with the next `event` from `emitter` that satisfies `predicate`, or rejects after `ms`. */

@@ -14,6 +14,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { promisify } from 'node:util';
 import type { WidgetInfo } from '../../client/ui/automation';
+import { knownServersFile } from './server';
 
 const run = promisify(execFile);
 
@@ -122,6 +123,7 @@ export class DesktopUi {
           DISPLAY: options.display,
           XDG_RUNTIME_DIR: runtimeDir(),
           MEETING_UI_AUTOMATION: '1',
+          MEETING_KNOWN_SERVERS: knownServersFile(),
           MEETING_UI_VIDEO: 'testpattern',
           MEETING_UI_AUDIO: 'none',
           MEETING_UI_SPEAKER: 'none',

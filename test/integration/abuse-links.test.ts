@@ -19,12 +19,12 @@ const MB = 1024 * 1024;
  * prints how much it wrote and when the server closed the link.
  */
 const NEVER_READS = `
-const net = require('node:net');
+const tls = require('node:tls');
 const body = Buffer.from(JSON.stringify({ id: 1, type: 'ping', data: { clientTime: 1 } }));
 const frame = Buffer.alloc(5 + body.length);
 frame.writeUInt32BE(body.length + 1, 0); frame[4] = 1; body.copy(frame, 5);
 const batch = Buffer.concat(Array.from({ length: 4096 }, () => frame));
-const s = net.connect({ host: '127.0.0.1', port: Number(process.argv[1]) }, () => {
+const s = tls.connect({ host: '127.0.0.1', port: Number(process.argv[1]), rejectUnauthorized: false }, () => {
   s.pause();
   const started = Date.now();
   let written = 0;

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { knownServersFile, startTestServer, type TestServer } from '../helpers/server';
 
 const BIN = path.join(__dirname, '..', '..', '..', 'bin', 'meeting.js');
 
@@ -14,6 +14,7 @@ function runBot(
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, 'bot', '--json', ...args], {
       stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, MEETING_KNOWN_SERVERS: knownServersFile() },
     });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));

@@ -120,7 +120,10 @@ describe('bad input', function () {
         ErrorCode.NOT_LOGGED_IN,
       ],
     );
-    assert.ok(messages(data).some((m) => m.id === 5 && m.ok === true), 'the ping was answered');
+    assert.ok(
+      messages(data).some((m) => m.id === 5 && m.ok === true),
+      'the ping was answered',
+    );
     socket.destroy();
     await serverCarriesOn();
   });

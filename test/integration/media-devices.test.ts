@@ -13,7 +13,7 @@ import readline from 'node:readline';
 import { readWavFile } from '../../client/media/wav';
 import { dominantFrequency, rmsDbfs } from '../../client/media/analysis';
 import { startPulseServer, type PulseServer } from '../unit/media/pulse';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { knownServersFile, startTestServer, type TestServer } from '../helpers/server';
 import { soxWav } from '../helpers/media';
 
 const BIN = path.join(__dirname, '..', '..', '..', 'bin', 'meeting.js');
@@ -86,7 +86,7 @@ describe('audio through real PortAudio devices', function () {
         '30',
         '--json',
       ],
-      { PULSE_SOURCE: 'micsrc.monitor' },
+      { PULSE_SOURCE: 'micsrc.monitor', MEETING_KNOWN_SERVERS: knownServersFile() },
     );
     children.push(botA);
     const joined = await nextEvent(botA, 'joined');
@@ -110,7 +110,7 @@ describe('audio through real PortAudio devices', function () {
         '30',
         '--json',
       ],
-      { PULSE_SINK: 'spk' },
+      { PULSE_SINK: 'spk', MEETING_KNOWN_SERVERS: knownServersFile() },
     );
     children.push(botB);
     await nextEvent(botB, 'joined');

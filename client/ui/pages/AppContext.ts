@@ -38,6 +38,10 @@ export interface DesktopState {
   toolbarError: string;
   /** A screen-share start or stop is in flight. */
   shareBusy: boolean;
+  /** The link dropped and the client is resuming its session: the banner's attempt and delay. */
+  reconnecting: { attempt: number; nextInS: number } | null;
+  /** The server's certificate changed since it was pinned: the user accepts or refuses it. */
+  trustPrompt: { server: string; pinned: string; presented: string } | null;
 }
 
 export type DesktopAppEvents = {

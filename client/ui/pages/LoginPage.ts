@@ -1,5 +1,8 @@
 /** The login page's intents: log in, register (with a confirmed password), and log out again. */
+import os from 'node:os';
+import { KNOWN_SERVERS_FILE } from '../../../common/constants';
 import { MeetingClient, parseServerAddress } from '../../MeetingClient';
+import { CertChangedError, KnownServers, defaultKnownServersFile } from '../../trust';
 import { describeError } from '../format';
 import type { AppContext } from './AppContext';
 
@@ -14,6 +17,10 @@ export interface LoginPageHooks {
 export class LoginPage {
   readonly #app: AppContext;
   readonly #hooks: LoginPageHooks;
+  /** Pinned server certificates (the user's known-servers file). */
+  readonly #trust = new KnownServers(defaultKnownServersFile(os.homedir(), KNOWN_SERVERS_FILE));
+  /** The login or registration that met a changed certificate, to run again once accepted. */
+  #retry: (() => Promise<void>) | null = null;
 
   constructor(app: AppContext, hooks: LoginPageHooks) {
     this.#app = app;
@@ -71,14 +78,44 @@ export class LoginPage {
     app.set({ busy: true, loginError: '', server, lastUsername: username });
     let client: MeetingClient | null = null;
     try {
-      client = new MeetingClient(parseServerAddress(server));
+      client = new MeetingClient(parseServerAddress(server), { trust: this.#trust });
       await client.connect();
       await step(client);
     } catch (error) {
       void client?.close();
+      if (error instanceof CertChangedError) {
+        // Asked, not decided here: the prompt's Accept pins the new certificate and tries again.
+        this.#retry = () => this.#enter(server, username, step);
+        app.set({
+          busy: false,
+          loginError: 'The server’s certificate changed',
+          trustPrompt: { server, pinned: error.pinned, presented: error.presented },
+        });
+        return;
+      }
       app.set({ busy: false, loginError: describeError(error) });
       return;
     }
     this.#hooks.loggedIn(client);
+  }
+
+  /** The user trusts the server's new certificate: pin it and log in again. */
+  async acceptCertificate(): Promise<void> {
+    const prompt = this.#app.state.trustPrompt;
+    const retry = this.#retry;
+    if (!prompt || !retry) return;
+    this.#trust.accept(parseServerAddress(prompt.server), prompt.presented);
+    this.#retry = null;
+    this.#app.set({ trustPrompt: null, loginError: '' });
+    await retry();
+  }
+
+  /** The user refuses the changed certificate: nothing is sent to that server. */
+  refuseCertificate(): void {
+    this.#retry = null;
+    this.#app.set({
+      trustPrompt: null,
+      loginError: 'Not connected: the server’s certificate was refused',
+    });
   }
 }

@@ -3,6 +3,7 @@ import { EchoMode, FocusReason, type QLabel, type QLineEdit, type QWidget } from
 import { Button, LineEdit, Text, View } from '@nodegui/react-nodegui';
 import React, { useCallback, useEffect, useMemo, useRef } from 'react';
 import type { DesktopApp } from '../DesktopApp';
+import { TrustPrompt } from './Banners';
 import { useAppEvents, useRemovable } from './hooks';
 
 export function LoginView({ app }: { app: DesktopApp }): React.ReactElement {
@@ -57,6 +58,7 @@ export function LoginView({ app }: { app: DesktopApp }): React.ReactElement {
       ref={page}
       style="flex: 1; flex-direction: column; justify-content: 'center'; align-items: 'center';"
     >
+      <TrustPrompt app={app} />
       <View id="loginForm" style="flex-direction: column; width: 360px; padding: 16px;">
         <Text id="loginTitle" style="font-size: 20px; font-weight: bold; margin-bottom: 10px;">
           {registerMode ? 'Create an account' : 'Log in to a meeting server'}

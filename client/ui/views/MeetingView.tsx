@@ -12,6 +12,7 @@ import type { MemberInfo } from '../../../common/protocol';
 import type { DesktopApp } from '../DesktopApp';
 import { formatMember } from '../format';
 import type { VideoRenderer } from '../VideoRenderer';
+import { ReconnectBanner } from './Banners';
 import { ChatPane } from './ChatPane';
 import { useAppEvents, useRemovable } from './hooks';
 import { ListBox, type ListRow } from './ListBox';
@@ -61,7 +62,7 @@ export function MeetingView({
   const membersKey = members
     .map(
       (m) =>
-        `${m.memberId}:${m.username}:${m.isHost}:${m.audio}:${m.video}:${m.effect}:${m.screen}`,
+        `${m.memberId}:${m.username}:${m.isHost}:${m.audio}:${m.video}:${m.effect}:${m.screen}:${m.reconnecting === true}`,
     )
     .join('|');
   const memberList = useMemo(() => members, [membersKey]);
@@ -96,6 +97,7 @@ export function MeetingView({
 
   return (
     <View id="meetingPage" ref={page} style="flex: 1; flex-direction: column;">
+      <ReconnectBanner app={app} />
       <View id="meetingHeader" style="flex-direction: row; align-items: 'center'; padding: 6px;">
         <Text id="meetingTitle" style="font-size: 16px; font-weight: bold; margin-right: 12px;">
           {meeting ? meeting.name : ''}

@@ -53,7 +53,9 @@ describe('MediaTransport (MediaLinks)', () => {
 
   it('rejects a refused attach and keeps no link', async () => {
     server.answer = () => ({ error: { code: ErrorCode.BAD_TOKEN, message: 'bad token' } });
-    await assert.rejects(links.open(address, { plain: true }, 'audio', 'nope', 2000), { code: ErrorCode.BAD_TOKEN });
+    await assert.rejects(links.open(address, { plain: true }, 'audio', 'nope', 2000), {
+      code: ErrorCode.BAD_TOKEN,
+    });
     assert.equal(links.isOpen('audio'), false);
     assert.equal(links.send('audio', media('x')), false);
   });

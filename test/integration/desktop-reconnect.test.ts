@@ -82,7 +82,12 @@ describe('desktop client: reconnecting and certificates', function () {
     await waitFor(bot, 'memberConnection', (m: { state: string }) => m.state === 'reconnecting');
 
     await ui.waitForGone('reconnectBanner', 20_000);
-    await waitFor(bot, 'memberConnection', (m: { state: string }) => m.state === 'connected', 10_000);
+    await waitFor(
+      bot,
+      'memberConnection',
+      (m: { state: string }) => m.state === 'connected',
+      10_000,
+    );
     assert.equal((await ui.state()).page, 'meeting');
     assert.equal((await ui.widget('meetingId'))?.text, meetingId);
     await ui.screenshot(path.join(ARTIFACTS, 'desktop-reconnected.png'));

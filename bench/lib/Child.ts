@@ -13,11 +13,12 @@ export class Child<Command, Reply extends { type: string }> {
   /** Set once the child reported an error or exited; later waits fail at once with it. */
   #failure: Error | null = null;
 
-  /** Forks `modulePath`; `name` labels its errors. */
-  constructor(modulePath: string, name: string) {
+  /** Forks `modulePath` (with `env` added to this process's); `name` labels its errors. */
+  constructor(modulePath: string, name: string, env?: Record<string, string>) {
     this.process = fork(modulePath, [], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'advanced',
+      ...(env ? { env: { ...process.env, ...env } } : {}),
     });
     this.process.on('message', (message: Reply) => {
       if (message.type === 'error') {

@@ -10,6 +10,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { MAX_FRAME_SIZE, MediaFlag, MediaKind, MediaSource } from '../../common/constants';
 import { decodeMediaFrame, encodeMediaFrame } from '../../common/media';
 import { MeetingClient } from '../../client/MeetingClient';
+import { PinnedFingerprint } from '../../client/trust';
 import {
   AUDIO_INTERVAL_MS,
   AUDIO_PAYLOAD_BYTES,
@@ -172,12 +173,20 @@ async function runBots(): Promise<void> {
   const run = new BotRun();
   const bots: Bot[] = [];
 
-  const setup = async (port: number, meetings: number[], perMeeting: number): Promise<string[]> => {
+  const setup = async (
+    port: number,
+    meetings: number[],
+    perMeeting: number,
+    fingerprint: string | null,
+  ): Promise<string[]> => {
     const ids: string[] = [];
     for (const m of meetings) {
       const names = Array.from({ length: perMeeting }, (_, j) => `bot_m${m}_b${j}`);
       const clients = await mapLimit(names, REGISTER_CONCURRENCY, async (name) => {
-        const client = new MeetingClient({ host: '127.0.0.1', port }, { plain: true });
+        const client = new MeetingClient(
+          { host: '127.0.0.1', port },
+          fingerprint ? { trust: new PinnedFingerprint(fingerprint) } : { plain: true },
+        );
         await client.connect();
         await client.register(name, 'password1');
         return client;
@@ -193,7 +202,7 @@ async function runBots(): Promise<void> {
   process.on('message', (message: BotsCommand) => {
     switch (message.type) {
       case 'setup':
-        setup(message.port, message.meetings, message.bots).then(
+        setup(message.port, message.meetings, message.bots, message.fingerprint).then(
           (meetingIds) => reply({ type: 'ready', meetingIds }),
           (error: unknown) =>
             reply({ type: 'error', message: `bot setup failed: ${String(error)}` }),

@@ -75,21 +75,30 @@ const OTHER_LOAD_RETRIES = 2;
 const SWEEP_STOP_P99_MS = 50;
 const SWEEP_STOP_HOST_BUSY = 90;
 
-async function runStep(meetings: number, bots: number, seconds: number): Promise<StepResult> {
-  const server = forkChild<ServerCommand, ServerReply>('server');
+async function runStep(
+  meetings: number,
+  bots: number,
+  seconds: number,
+  tls = false,
+): Promise<StepResult> {
+  const server = forkChild<ServerCommand, ServerReply>('server', { BENCH_TLS: tls ? '1' : '0' });
   const botProcesses = Math.min(2, meetings);
   const children = Array.from({ length: botProcesses }, () =>
     forkChild<BotsCommand, BotsReply>('bots'),
   );
   try {
-    const { port, rss: idleRss } = await server.expect('ready', 20_000);
+    const { port, rss: idleRss, fingerprint } = await server.expect('ready', 20_000);
     const setupMs = 20_000 + meetings * bots * 200;
     const ready = await Promise.all(
       children.map((c, p) => {
         const mine = Array.from({ length: meetings }, (_, m) => m).filter(
           (m) => m % botProcesses === p,
         );
-        return c.request({ type: 'setup', port, meetings: mine, bots }, 'ready', setupMs);
+        return c.request(
+          { type: 'setup', port, meetings: mine, bots, fingerprint },
+          'ready',
+          setupMs,
+        );
       }),
     );
     const meetingIds = ready.flatMap((r) => r.meetingIds);
@@ -245,6 +254,47 @@ async function sweep(seconds: number, budgetS: number): Promise<void> {
   }
 }
 
+/**
+ * TLS against plain TCP at one load, in one run: rounds alternate (plain, TLS, plain, …) so that
+ * whatever else the host does weighs on both alike; the medians of the rounds are compared.
+ */
+async function compareTls(
+  meetings: number,
+  bots: number,
+  seconds: number,
+  rounds: number,
+): Promise<void> {
+  console.log(
+    `TLS vs plain TCP: ${meetings}×${bots}, ${seconds} s per run, ${rounds} rounds alternating; ` +
+      `calibration loop ${calibrate().toFixed(0)} ms, idle 1 ms timer late by ` +
+      `${(await wakeupLatenessP99()).toFixed(2)} ms at p99`,
+  );
+  console.log(`      ${header()}`);
+  const runs: Record<'plain' | 'tls', StepResult[]> = { plain: [], tls: [] };
+  for (let r = 0; r < rounds; r++) {
+    for (const mode of r % 2 === 0 ? (['plain', 'tls'] as const) : (['tls', 'plain'] as const)) {
+      const result = await runStep(meetings, bots, seconds, mode === 'tls');
+      runs[mode].push(result);
+      console.log(`${mode.padEnd(5)} ${row(result)}`);
+    }
+  }
+  const median = (xs: number[]): number => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s[Math.floor(s.length / 2)] as number;
+  };
+  const perFrame = (m: 'plain' | 'tls'): number => median(runs[m].map(serverMicrosPerFrame));
+  const p99 = (m: 'plain' | 'tls'): number => median(runs[m].map((x) => x.e2eP99ms));
+  const p50 = (m: 'plain' | 'tls'): number => median(runs[m].map((x) => x.e2eP50ms));
+  console.log(
+    `server CPU per delivered frame: plain ${perFrame('plain').toFixed(1)} µs, TLS ${perFrame('tls').toFixed(1)} µs ` +
+      `→ TLS costs ×${(perFrame('tls') / perFrame('plain')).toFixed(2)}`,
+  );
+  console.log(
+    `end-to-end p50 / p99: plain ${p50('plain').toFixed(2)} / ${p99('plain').toFixed(2)} ms, ` +
+      `TLS ${p50('tls').toFixed(2)} / ${p99('tls').toFixed(2)} ms → p99 ×${(p99('tls') / p99('plain')).toFixed(2)}`,
+  );
+}
+
 /** Parses the command line and runs one step or a sweep. */
 export async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -254,6 +304,9 @@ export async function main(): Promise<void> {
       seconds: { type: 'string' },
       sweep: { type: 'boolean', default: false },
       budget: { type: 'string', default: '180' },
+      'compare-tls': { type: 'boolean', default: false },
+      rounds: { type: 'string', default: '3' },
+      tls: { type: 'boolean', default: false },
     },
   });
   const int = (name: string, value: string, min: number, max: number): number => {
@@ -272,9 +325,13 @@ export async function main(): Promise<void> {
   const meetings = int('meetings', values.meetings, 1, 64);
   const bots = int('bots', values.bots, 2, 16);
   const seconds = int('seconds', values.seconds ?? '10', 1, 600);
+  if (values['compare-tls']) {
+    await compareTls(meetings, bots, seconds, int('rounds', values.rounds, 1, 20));
+    return;
+  }
   const calibration = calibrate();
   const wakeup = await wakeupLatenessP99();
-  const result = await runStep(meetings, bots, seconds);
+  const result = await runStep(meetings, bots, seconds, values.tls);
   console.log(describe(result));
   console.log(
     `host, before the run   calibration loop ${calibration.toFixed(0)} ms (lower is faster); ` +

@@ -70,13 +70,20 @@ export type ServerCommand =
   | { type: 'measure-end'; meetingIds: string[] }
   | { type: 'close' };
 export type ServerReply =
-  | { type: 'ready'; port: number; rss: number }
+  | { type: 'ready'; port: number; rss: number; fingerprint: string | null }
   | { type: 'started' }
   | { type: 'stats'; stats: ServerStats }
   | { type: 'error'; message: string };
 
 export type BotsCommand =
-  | { type: 'setup'; port: number; meetings: number[]; bots: number }
+  | {
+      type: 'setup';
+      port: number;
+      meetings: number[];
+      bots: number;
+      /** The server's certificate to pin (TLS), or null for plain TCP. */
+      fingerprint: string | null;
+    }
   | { type: 'start' }
   | { type: 'measure-start' }
   | { type: 'measure-end' }
@@ -116,6 +123,7 @@ const CHILD_MODULES = { server: 'server.js', bots: 'bot.js' } as const;
 /** Forks the relay bench's `role` child. */
 export function forkChild<Command, Reply extends { type: string }>(
   role: keyof typeof CHILD_MODULES,
+  env?: Record<string, string>,
 ): Child<Command, Reply> {
-  return new Child<Command, Reply>(path.join(__dirname, CHILD_MODULES[role]), role);
+  return new Child<Command, Reply>(path.join(__dirname, CHILD_MODULES[role]), role, env);
 }

@@ -100,7 +100,8 @@ class RelayWindow implements RelaySink {
 
 async function runServer(): Promise<void> {
   exitWithParent();
-  const { server, close } = benchServer('bench-relay-');
+  // BENCH_TLS=1 (set by the orchestrator): TLS on every link, as deployed; plain TCP otherwise.
+  const { server, close } = benchServer('bench-relay-', { plain: process.env.BENCH_TLS !== '1' });
   const measured = new RelayWindow();
   const census = attachProbes(server, measured);
   const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
@@ -154,7 +155,7 @@ async function runServer(): Promise<void> {
     }
   });
   const { port } = await server.listen(0, '127.0.0.1');
-  reply({ type: 'ready', port, rss: process.memoryUsage.rss() });
+  reply({ type: 'ready', port, rss: process.memoryUsage.rss(), fingerprint: server.fingerprint });
 }
 
 if (require.main === module) runChild(runServer);

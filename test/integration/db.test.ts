@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Database, DuplicateError, openDatabase } from '../../db';
 import { createTestDatabase, TEST_DATABASE_KINDS, type TestDatabase } from '../helpers/databases';
 
-const TABLES = ['users', 'meetings', 'meeting_members', 'messages', 'access_log'];
+const TABLES = ['users', 'meetings', 'meeting_members', 'messages', 'access_log', 'sessions'];
 
 function isDuplicate(constraint: string): (err: unknown) => boolean {
   return (err) => {
@@ -247,6 +247,8 @@ for (const kind of TEST_DATABASE_KINDS) {
         mentions: null,
         text: 'hello everyone 👋',
         createdAt: 1010,
+        clientId: null,
+        duplicate: false,
       });
       await send(A, 'psst B', B);
       await send(A, '@B look', null, [B]);
@@ -285,6 +287,62 @@ for (const kind of TEST_DATABASE_KINDS) {
       assert.equal(await db.messages.countForMeeting('room'), 5);
       assert.equal(await db.messages.countForMeeting('other-room'), 1);
       assert.equal(await db.messages.countForMeeting('empty'), 0);
+    });
+
+    it('stores a message once per sender and client id, however often it is sent', async function () {
+      const message = {
+        meetingId: 'room',
+        senderUserId: 7,
+        senderName: 'resender',
+        recipientUserId: null,
+        mentions: null,
+        text: 'once only',
+        createdAt: 5,
+        clientId: 'c0ffee-1',
+      };
+      const first = await db.messages.insert(message);
+      const again = await db.messages.insert({ ...message, createdAt: 9 });
+      assert.equal(first.duplicate, false);
+      assert.equal(again.duplicate, true);
+      assert.equal(again.id, first.id);
+      assert.equal(again.createdAt, 5, 'the stored message, not the resent one');
+      // Another sender may use the same id; messages without one are never merged.
+      const other = await db.messages.insert({ ...message, senderUserId: 8 });
+      assert.notEqual(other.id, first.id);
+      await db.messages.insert({ ...message, clientId: null });
+      await db.messages.insert({ ...message, clientId: null });
+      assert.equal(await db.messages.countForMeeting('room'), 4);
+    });
+
+    it('keeps sessions for a restart: resume hash, meeting, media state; forgets stale ones', async function () {
+      const id = await db.sessions.create(3, 'a'.repeat(64), 1000);
+      await db.sessions.setMeeting(id, 'room-1', 1100);
+      await db.sessions.setMedia(id, { audio: false, video: true });
+      await db.sessions.setScreen(id, true);
+      await db.sessions.rotate(id, 'b'.repeat(64), 5000);
+      const old = await db.sessions.create(4, 'c'.repeat(64), 10);
+      const live = await db.sessions.live(2000);
+      assert.deepEqual(
+        live.map((s) => s.id),
+        [id],
+        'the session not seen since before 2000 is gone',
+      );
+      assert.deepEqual(live[0], {
+        id,
+        userId: 3,
+        resumeHash: 'b'.repeat(64),
+        meetingId: 'room-1',
+        joinedAt: 1100,
+        audio: false,
+        video: true,
+        screen: true,
+        createdAt: 1000,
+        seenAt: 5000,
+      });
+      assert.equal(await db.sessions.findByResumeHash('c'.repeat(64)), undefined);
+      assert.equal(old > 0, true);
+      await db.sessions.delete(id);
+      assert.deepEqual(await db.sessions.live(0), []);
     });
 
     it('returns the newest `limit` visible messages in ascending order', async function () {

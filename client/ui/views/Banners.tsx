@@ -22,6 +22,12 @@ export function ReconnectBanner({ app }: { app: DesktopApp }): React.ReactElemen
   );
 }
 
+/** A SHA-256 fingerprint (32 hex pairs) as two lines of 16, so it fits a small window. */
+function twoLines(fingerprint: string): string {
+  const pairs = fingerprint.split(':');
+  return `  ${pairs.slice(0, 16).join(':')}\n  ${pairs.slice(16).join(':')}`;
+}
+
 /** Asks whether to trust a server whose certificate fingerprint changed. */
 export function TrustPrompt({ app }: { app: DesktopApp }): React.ReactElement | null {
   useAppEvents(app, 'state');
@@ -37,9 +43,9 @@ export function TrustPrompt({ app }: { app: DesktopApp }): React.ReactElement | 
       id="trustPrompt"
       style="flex-direction: column; padding: 10px; background-color: #fdebd0;"
     >
-      <Text id="trustText" wordWrap={true} style="max-width: 560px;">
-        {`The certificate of ${p.server} is not the one this computer saw before.\n` +
-          `Before: ${p.pinned}\nNow:    ${p.presented}\n` +
+      <Text id="trustText" wordWrap={true} style="max-width: 430px;">
+        {`The certificate of ${p.server} is not the one this computer saw before.\n\n` +
+          `Before:\n${twoLines(p.pinned)}\nNow:\n${twoLines(p.presented)}\n\n` +
           'If the server was reinstalled this is expected; otherwise someone may be intercepting ' +
           'the connection.'}
       </Text>

@@ -10,6 +10,7 @@ export class TcpProxy {
   readonly #pairs = new Set<[net.Socket, net.Socket]>();
   readonly #target: number;
   #downUntil = 0;
+  #silentUntil = 0;
   /** Connections accepted (and passed on) so far. */
   accepted = 0;
 
@@ -34,6 +35,24 @@ export class TcpProxy {
     return this.#pairs.size;
   }
 
+  /**
+   * Stops passing bytes on (both ways) for `ms` without closing anything, as a dead route or a
+   * sleeping peer would: only a liveness check notices.
+   */
+  blackhole(ms: number): void {
+    this.#silentUntil = Date.now() + ms;
+    for (const [a, b] of this.#pairs) {
+      a.pause();
+      b.pause();
+    }
+    setTimeout(() => {
+      for (const [a, b] of this.#pairs) {
+        a.resume();
+        b.resume();
+      }
+    }, ms).unref();
+  }
+
   /** Drops every connection at once and refuses new ones for `ms`. */
   cut(ms: number): void {
     this.#downUntil = Date.now() + ms;
@@ -51,7 +70,7 @@ export class TcpProxy {
 
   #onClient(client: net.Socket): void {
     client.on('error', () => undefined);
-    if (Date.now() < this.#downUntil) {
+    if (Date.now() < this.#downUntil || Date.now() < this.#silentUntil) {
       client.destroy();
       return;
     }

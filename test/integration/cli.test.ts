@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { TcpProxy } from '../helpers/proxy';
 import { knownServersFile, startTestServer, type TestServer } from '../helpers/server';
 
 const BIN = path.join(__dirname, '..', '..', '..', 'bin', 'meeting.js');
@@ -43,6 +44,42 @@ describe('meeting bot', function () {
   });
   after(async () => {
     await t?.stop();
+  });
+
+  it('pins the server on first use, and across a network cut prints reconnecting / reconnected and stays in its meeting', async () => {
+    const proxy = await TcpProxy.start(t.port);
+    try {
+      setTimeout(() => proxy.cut(1500), 2500).unref();
+      const { status, events } = await runBot([
+        '--server',
+        `127.0.0.1:${proxy.port}`,
+        '--user',
+        'cli-resume',
+        '--password',
+        'password1',
+        '--register',
+        '--create',
+        'Wobbly network',
+        '--say-after',
+        '6',
+        '--say',
+        'still here',
+        '--duration',
+        '7',
+      ]);
+      const names = events.map((e) => e.event);
+      assert.equal(status, 0, JSON.stringify(events));
+      const trusted = events.find((e) => e.event === 'trusted-new-server');
+      assert.equal(trusted?.fingerprint, t.server.fingerprint);
+      const reconnecting = names.indexOf('reconnecting');
+      const reconnected = names.indexOf('reconnected');
+      assert.ok(reconnecting > names.indexOf('joined'), names.join(' '));
+      assert.ok(reconnected > reconnecting, names.join(' '));
+      assert.ok(names.indexOf('sent') > reconnected, 'the message went out after the resume');
+      assert.equal(names.includes('disconnected'), false);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('prints a media failure with its ERR_MEDIA_* code and exits with status 2', async () => {

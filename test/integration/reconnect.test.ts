@@ -257,6 +257,22 @@ for (const kind of TEST_DATABASE_KINDS) {
       assert.equal(stored2.length, 1, 'stored once');
     });
 
+    it('a server that stops answering without closing anything is noticed within about 3 s', async () => {
+      const { host, far } = await meetingWithFarMember();
+      const states = collect<{ state: string }>(host, 'memberConnection');
+      const silentAt = Date.now();
+      proxy.blackhole(6000);
+      const [info] = await waitFor<[{ reason: string }]>(far, 'reconnecting', () => true, 8000);
+      const noticedAfter = Date.now() - silentAt;
+      console.log(`      dead link noticed after ${noticedAfter} ms (${info.reason})`);
+      assert.ok(noticedAfter <= 4500, `noticed within ~3 s (${noticedAfter} ms)`);
+      assert.match(info.reason, /stopped answering/);
+      await waitFor(far, 'reconnected', () => true, 15_000);
+      assert.equal(far.meeting?.id, host.meeting?.id);
+      await sleep(300);
+      assert.equal(states.at(-1)?.state, 'connected');
+    });
+
     it('a message whose link dies before the reply is sent again with its id and stored once', async () => {
       const { other, far } = await meetingWithFarMember();
       const chats = collect<{ text: string }>(other, 'chat');

@@ -1,16 +1,7 @@
 // Initial schema. Runs on SQLite and MySQL/MariaDB alike; timestamps are integer milliseconds since
 // the epoch in BIGINT columns.
 import type { Knex } from 'knex';
-
-// MySQL tables use utf8mb4 with a binary collation so that text compares exactly like SQLite does
-// (case-sensitive usernames, byte-exact meeting ids) and any Unicode fits.
-function mysqlTable(knex: Knex, t: Knex.CreateTableBuilder): void {
-  if ((knex.client.config as Knex.Config).client === 'mysql2') {
-    t.charset('utf8mb4');
-    t.collate('utf8mb4_bin');
-    t.engine('InnoDB');
-  }
-}
+import { mysqlTable } from '../schema';
 
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('users', (t) => {

@@ -2,14 +2,7 @@
 // clients (their resume token's hash, their meeting and media state), the host's room options, and
 // a client-generated id per chat message so a message re-sent after a reconnect is stored once.
 import type { Knex } from 'knex';
-
-function mysqlTable(knex: Knex, t: Knex.CreateTableBuilder): void {
-  if ((knex.client.config as Knex.Config).client === 'mysql2') {
-    t.charset('utf8mb4');
-    t.collate('utf8mb4_bin');
-    t.engine('InnoDB');
-  }
-}
+import { mysqlTable } from '../schema';
 
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('sessions', (t) => {

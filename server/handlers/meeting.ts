@@ -5,7 +5,7 @@ import {
   MEETING_MAX_MEMBERS,
 } from '../../common/constants';
 import { ErrorCode, MeetingError } from '../../common/errors';
-import type { JoinResult } from '../../common/protocol';
+import type { ChatHistoryPage, JoinResult } from '../../common/protocol';
 import { DuplicateError, type Meeting } from '../../db';
 import { newMeetingId, normalizeMeetingId } from '../meetingIds';
 import { toMeetingInfo } from '../Rooms';
@@ -52,28 +52,31 @@ function historyBudget(room: Room): number {
   );
 }
 
+/** The newest page of the room's chat that `session` may see, sized to fit a join reply. */
+function newestPage(session: Session, room: Room, ctx: ServerContext): Promise<ChatHistoryPage> {
+  // The history page fills what the rest of the reply leaves of one control frame.
+  return historyPage(room.id, session.userId, undefined, historyBudget(room), false, ctx);
+}
+
+/** A join (or resume) reply: the room as the member finds it. */
+function joinResult(room: Room, memberId: number, page: ChatHistoryPage): JoinResult {
+  return {
+    meeting: room.meeting,
+    you: memberId,
+    members: room.memberInfos(),
+    history: page.messages,
+    historyMore: page.more,
+    options: { ...room.options },
+  };
+}
+
 /** The room as a resuming member finds it: members, options, the newest page of its chat. */
 export async function meetingSnapshot(
   session: Session,
   room: Room,
   ctx: ServerContext,
 ): Promise<JoinResult> {
-  const page = await historyPage(
-    room.id,
-    session.userId,
-    undefined,
-    historyBudget(room),
-    false,
-    ctx,
-  );
-  return {
-    meeting: room.meeting,
-    you: session.id,
-    members: room.memberInfos(),
-    history: page.messages,
-    historyMore: page.more,
-    options: { ...room.options },
-  };
+  return joinResult(room, session.id, await newestPage(session, room, ctx));
 }
 
 /** Enters an open room; null when the room closed meanwhile. */
@@ -87,27 +90,12 @@ async function enterRoom(
       ErrorCode.MEETING_FULL,
       `the meeting has ${room.size} members, the most it can hold`,
     );
-  // The history page fills what the rest of the reply leaves of one control frame.
-  const page = await historyPage(
-    room.id,
-    session.userId,
-    undefined,
-    historyBudget(room),
-    false,
-    ctx,
-  );
+  const page = await newestPage(session, room, ctx);
   if (session.closed) throw new MeetingError(ErrorCode.NOT_LOGGED_IN, 'session ended');
   requireNoRoom(session);
   if (room.closed) return null;
   const member = session.enter(room, Date.now());
-  const result: JoinResult = {
-    meeting: room.meeting,
-    you: member.id,
-    members: room.memberInfos(),
-    history: page.messages,
-    historyMore: page.more,
-    options: { ...room.options },
-  };
+  const result = joinResult(room, member.id, page);
   return new AfterSent(result, {
     sent: () => {
       if (member.closed) return;

@@ -12,11 +12,12 @@ import { toMeetingInfo } from '../Rooms';
 import type { Room } from '../Room';
 import type { Session } from '../Session';
 import { historyPage } from './chat';
+import { checkAdmission } from './host';
 
 /** Bytes of a join reply kept for everything but the members and the history (ids, one member more). */
 const JOIN_REPLY_RESERVE = 2048;
 import { AfterSent, type HandlerTable, type ServerContext } from './context';
-import { requireHost, requireNoRoom, requireRoom, requireSession } from './guards';
+import { requireNoRoom, requireRoom, requireSession } from './guards';
 
 /**
  * Enters the meeting's room. The others are told (and the attendance row written) only once the
@@ -87,6 +88,7 @@ async function enterRoom(
       ErrorCode.MEETING_FULL,
       `the meeting has ${room.size} members, the most it can hold`,
     );
+  await checkAdmission(room, session, ctx);
   // The history page fills what the rest of the reply leaves of one control frame.
   const page = await historyPage(
     room.id,
@@ -107,6 +109,7 @@ async function enterRoom(
     history: page.messages,
     historyMore: page.more,
     options: { ...room.options },
+    hands: room.hands(),
   };
   return new AfterSent(result, {
     sent: () => {
@@ -183,10 +186,19 @@ export const meetingHandlers: HandlerTable<
     return { meetings: rows.map((m) => ({ ...toMeetingInfo(m), lastJoinedAt: m.lastJoinedAt })) };
   },
 
-  setRoomOptions: (connection, { allowMultipleScreens }, ctx) => {
+  setRoomOptions: (connection, { allowMultipleScreens, locked, waitingRoom }, ctx) => {
     const { room, member } = requireRoom(requireSession(connection, ctx));
-    requireHost(room, member, 'change room options');
-    room.options.allowMultipleScreens = allowMultipleScreens;
+    if (!room.isModerator(member))
+      throw new MeetingError(ErrorCode.NOT_HOST, 'only the host or a co-host can change room options');
+    if (allowMultipleScreens !== undefined) room.options.allowMultipleScreens = allowMultipleScreens;
+    if (locked !== undefined) room.options.locked = locked;
+    if (waitingRoom !== undefined) room.options.waitingRoom = waitingRoom;
+    // Turning the waiting room off lets everyone waiting in.
+    if (waitingRoom === false)
+      for (const id of room.waiting.userIds()) {
+        room.admit(id);
+        room.waiting.admit(id);
+      }
     ctx.writes.track(ctx.db.meetings.setRoomOptions(room.id, room.options));
     room.broadcast('roomOptions', { ...room.options });
     return { ...room.options };

@@ -286,7 +286,11 @@ export const ChatMessageSchema = z.object({
 export type ChatMessage = z.infer<typeof ChatMessageSchema>;
 
 /** Someone waiting to be let into the meeting (sent to its host and co-hosts). */
-export const WaitingInfoSchema = z.object({ userId: serverId, username: serverName, since: serverTime });
+export const WaitingInfoSchema = z.object({
+  userId: serverId,
+  username: serverName,
+  since: serverTime,
+});
 export type WaitingInfo = z.infer<typeof WaitingInfoSchema>;
 
 /** What a host or co-host did to this member (`moderated` event). */

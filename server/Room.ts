@@ -39,7 +39,11 @@ export class Room extends TypedEmitter<RoomEvents> {
   /** Typed events for watchers (bench, tests, metrics, recording). */
   readonly observer = new RoomObserver();
   readonly relay: Relay;
-  readonly options: RoomOptions = { allowMultipleScreens: false, locked: false, waitingRoom: false };
+  readonly options: RoomOptions = {
+    allowMultipleScreens: false,
+    locked: false,
+    waitingRoom: false,
+  };
   /** Who waits to be let in (while `options.waitingRoom` is on). */
   readonly waiting: WaitingRoom;
   readonly #rateCaps: MediaRateCaps;
@@ -101,7 +105,10 @@ export class Room extends TypedEmitter<RoomEvents> {
   }
 
   infoOf(m: Member): MemberInfo {
-    return { ...m.info(m.id === this.#hostMemberId, this.relay.sharing(m.id)), role: this.roleOf(m) };
+    return {
+      ...m.info(m.id === this.#hostMemberId, this.relay.sharing(m.id)),
+      role: this.roleOf(m),
+    };
   }
 
   findByUsername(username: string): Member | undefined {
@@ -257,7 +264,10 @@ export class Room extends TypedEmitter<RoomEvents> {
     const video = what === 'video' ? false : target.session.videoOn;
     target.session.setMediaState(audio, video);
     this.broadcast('mediaState', { memberId: target.id, audio, video });
-    target.sendEvent('moderated', { action: what === 'audio' ? 'mute' : 'camera-off', by: by.username });
+    target.sendEvent('moderated', {
+      action: what === 'audio' ? 'mute' : 'camera-off',
+      by: by.username,
+    });
   }
 
   /** Removes `target` (it is told first); without its admission it waits or meets the lock again. */
@@ -337,7 +347,11 @@ export class Room extends TypedEmitter<RoomEvents> {
   }
 
   #hostChanged(next: Member): void {
-    this.broadcast('hostChanged', { memberId: next.id, userId: next.userId, username: next.username });
+    this.broadcast('hostChanged', {
+      memberId: next.id,
+      userId: next.userId,
+      username: next.username,
+    });
     this.safeEmit('hostChanged', next);
   }
 }

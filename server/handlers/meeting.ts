@@ -189,8 +189,12 @@ export const meetingHandlers: HandlerTable<
   setRoomOptions: (connection, { allowMultipleScreens, locked, waitingRoom }, ctx) => {
     const { room, member } = requireRoom(requireSession(connection, ctx));
     if (!room.isModerator(member))
-      throw new MeetingError(ErrorCode.NOT_HOST, 'only the host or a co-host can change room options');
-    if (allowMultipleScreens !== undefined) room.options.allowMultipleScreens = allowMultipleScreens;
+      throw new MeetingError(
+        ErrorCode.NOT_HOST,
+        'only the host or a co-host can change room options',
+      );
+    if (allowMultipleScreens !== undefined)
+      room.options.allowMultipleScreens = allowMultipleScreens;
     if (locked !== undefined) room.options.locked = locked;
     if (waitingRoom !== undefined) room.options.waitingRoom = waitingRoom;
     // Turning the waiting room off lets everyone waiting in.

@@ -27,12 +27,13 @@ async function enter(
   session: Session,
   meeting: Meeting,
   ctx: ServerContext,
+  created = false,
 ): Promise<AfterSent<JoinResult>> {
   // The last member may leave (closing the room) while this join reads the history: open again.
   for (let attempt = 0; ; attempt++) {
     const room = await ctx.rooms.open(meeting, attempt > 0);
     try {
-      const joined = await enterRoom(session, room, ctx);
+      const joined = await enterRoom(session, room, ctx, created);
       if (joined) return joined;
       if (attempt >= 2) throw new MeetingError(ErrorCode.INTERNAL, 'the meeting keeps closing');
     } catch (error) {
@@ -82,13 +83,15 @@ async function enterRoom(
   session: Session,
   room: Room,
   ctx: ServerContext,
+  created: boolean,
 ): Promise<AfterSent<JoinResult> | null> {
   if (room.size >= MEETING_MAX_MEMBERS)
     throw new MeetingError(
       ErrorCode.MEETING_FULL,
       `the meeting has ${room.size} members, the most it can hold`,
     );
-  await checkAdmission(room, session, ctx);
+  // A meeting this session just created bars nobody and is neither locked nor waiting.
+  if (!created) await checkAdmission(room, session, ctx);
   // The history page fills what the rest of the reply leaves of one control frame.
   const page = await historyPage(
     room.id,
@@ -141,7 +144,7 @@ export const meetingHandlers: HandlerTable<
           createdByUserId: session.userId,
           createdAt: Date.now(),
         });
-        return await enter(session, meeting, ctx);
+        return await enter(session, meeting, ctx, true);
       } catch (error) {
         if (!(error instanceof DuplicateError) || attempt >= 5) throw error;
       }

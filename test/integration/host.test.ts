@@ -476,6 +476,18 @@ for (const kind of TEST_DATABASE_KINDS) {
         bob!.request('react', { reaction: 'x'.repeat(1000) as 'clap' }),
         ErrorCode.BAD_REQUEST,
       );
+      // A flood of reactions is cut off (burst 10, then 60 a minute, hands included).
+      const results = await Promise.allSettled(
+        Array.from({ length: 12 }, () => bob!.host.react('laugh')),
+      );
+      assert.ok(
+        results.some(
+          (r) =>
+            r.status === 'rejected' &&
+            r.reason instanceof MeetingError &&
+            r.reason.code === ErrorCode.RATE_LIMITED,
+        ),
+      );
     });
   });
 }

@@ -469,6 +469,7 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
         this.off('admitted', onAdmitted);
         this.off('waitingDenied', onDenied);
         this.off('close', onClose);
+        this.off('reconnected', onReconnected);
         if (error) reject(error);
         else resolve();
       };
@@ -477,9 +478,12 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
         settle(new MeetingError(ErrorCode.WAITING_DENIED, 'the host did not let you in'));
       const onClose = (): void =>
         settle(new MeetingError(ErrorCode.CONNECTION_CLOSED, 'the link closed while waiting'));
+      // An answer sent while the link was down is lost: ask again (the server keeps the place).
+      const onReconnected = (): void => settle(null);
       this.on('admitted', onAdmitted);
       this.on('waitingDenied', onDenied);
       this.on('close', onClose);
+      this.on('reconnected', onReconnected);
     });
   }
 

@@ -63,7 +63,7 @@ export class MeetingState {
     this.#members = new Map(result.members.map((m) => [m.memberId, m]));
     this.#chat = [...result.history];
     this.#hands = new Map((result.hands ?? []).map((h) => [h.memberId, h.at]));
-    this.#waiting = [];
+    this.#waiting = result.waiting ?? [];
   }
 
   /**

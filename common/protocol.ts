@@ -158,6 +158,8 @@ export interface JoinResult {
   options: RoomOptions;
   /** Raised hands, the earliest first. */
   hands?: HandInfo[];
+  /** Who waits to be let in (to the host and co-hosts, on resume; else `waitingList` events). */
+  waiting?: WaitingInfo[];
 }
 
 /** A raised hand: who and since when (server time, ms). */

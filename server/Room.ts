@@ -165,6 +165,7 @@ export class Room extends TypedEmitter<RoomEvents> {
   restoreMember(member: Member, host: boolean): void {
     if (!this.#members.has(member.id)) return;
     this.#announced.add(member.id);
+    this.admit(member.userId);
     if (host) this.#hostMemberId = member.id;
   }
 

@@ -75,6 +75,9 @@ export async function meetingSnapshot(
     history: page.messages,
     historyMore: page.more,
     options: { ...room.options },
+    hands: room.hands(),
+    // A host or co-host coming back needs the waiting list it may have missed.
+    ...(session.member && room.isModerator(session.member) ? { waiting: room.waiting.list() } : {}),
   };
 }
 

@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { MAX_FRAME_SIZE, MediaFlag, MediaKind, MediaSource } from '../../common/constants';
 import { ErrorCode, MeetingError } from '../../common/errors';
 import { encodeMediaFrame, decodeMediaFrame } from '../../common/media';
-import type { MeetingClient } from '../../client/MeetingClient';
+import { MeetingClient } from '../../client/MeetingClient';
+import { TcpProxy } from '../helpers/proxy';
 import type { DropReason } from '../../server/RoomObserver';
 import { TEST_DATABASE_KINDS } from '../helpers/databases';
 import { collect, sleep, startTestServer, waitFor, type TestServer } from '../helpers/server';
@@ -420,7 +421,8 @@ for (const kind of TEST_DATABASE_KINDS) {
       const joins = [dave.joinMeeting(id), erin.joinMeeting(id)];
       void frank.joinMeeting(id).catch(() => undefined);
       await until(() => alice!.waiting.length === 3, 'three waiting');
-      await frank.close();
+      // (A dropped link keeps the session for its grace period; logging out ends it.)
+      await frank.logout();
       await until(() => alice!.waiting.length === 2, 'frank to leave the list');
       // A co-host can see and admit too.
       await alice!.host.setRole(memberId(bob), 'co-host');
@@ -438,6 +440,49 @@ for (const kind of TEST_DATABASE_KINDS) {
       await until(() => alice!.waiting.length === 1, 'gina waiting');
       await alice!.host.setWaitingRoom(false);
       await ginaJoin;
+    });
+
+    it('across a dropped link: a waiter let in meanwhile enters on resume; a resumed member neither waits nor escapes its mute', async () => {
+      const proxy = await TcpProxy.start(t.port);
+      try {
+        const {
+          id,
+          clients: [alice],
+        } = await meeting(['alice']);
+        await alice!.host.setWaitingRoom(true);
+        const bob = new MeetingClient(
+          { host: '127.0.0.1', port: proxy.port },
+          { trust: t.trust(), backoff: { initialMs: 100, factor: 2, maxMs: 400, jitter: 0.2 } },
+        );
+        await bob.connect();
+        await bob.register('bob', 'password1');
+        const waited = collect(bob, 'waiting');
+        const joining = bob.joinMeeting(id);
+        await until(() => alice!.waiting.length === 1, 'bob waiting');
+        // The link drops; the host lets bob in while he is away (that answer is lost).
+        proxy.cut(1500);
+        await waitFor(bob, 'reconnecting');
+        await alice!.host.admit(bob.session!.userId);
+        await waitFor(bob, 'reconnected', () => true, 15_000);
+        const joined = await joining;
+        assert.equal(joined.meeting.id, id);
+        assert.equal(waited.length, 1);
+
+        // Muted, then the link drops again: back in the same meeting, not waiting, still muted.
+        const drops = collect<DropReason>(t.server.room(id)!.observer, 'dropped', 1);
+        await alice!.host.mute(memberId(bob));
+        proxy.cut(1000);
+        await waitFor(bob, 'reconnected', () => true, 15_000);
+        assert.equal(bob.meeting?.id, id);
+        assert.equal(waited.length, 1, 'no second wait');
+        await until(
+          () => bob.transport.send('audio', frame('audio')) && drops.includes('muted'),
+          'a muted drop after the resume',
+        );
+        await bob.close();
+      } finally {
+        await proxy.close();
+      }
     });
 
     it('raised hands are ordered by time; hosts lower hands; reactions reach the room', async () => {

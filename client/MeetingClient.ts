@@ -31,6 +31,7 @@ import { MEDIA_LINK_KINDS } from '../common/links';
 import {
   parseServerEvent,
   type ChatMessage,
+  type HandInfo,
   type JoinResult,
   type LoginResult,
   type MeetingInfo,
@@ -42,10 +43,12 @@ import {
   type RoomOptions,
   type ServerEvent,
   type ServerEvents,
+  type WaitingInfo,
 } from '../common/protocol';
 import { TypedEmitter } from '../common/TypedEmitter';
 import { ClockSync } from './ClockSync';
 import { connectSocket, type LinkSecurity, type ServerAddress } from './connect';
+import { HostControls } from './HostControls';
 import { MediaLinks } from './MediaTransport';
 import { MeetingState } from './MeetingState';
 import { RequestChannel } from './RequestChannel';
@@ -74,6 +77,8 @@ export type MeetingClientEvents = {
   joined: [result: JoinResult];
   /** Left the meeting (by request or because the session ended). */
   left: [];
+  /** A join waits in the meeting's waiting room until the host lets this client in. */
+  waiting: [info: { meetingId: string }];
   /** The control link closed and the client will not reconnect: it is unusable afterwards. */
   close: [reason: string];
   /** The control link dropped; attempt `attempt` to resume starts in `delayMs`. */
@@ -119,6 +124,8 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
   readonly clock = new ClockSync();
   /** The one door for media frames; it outlives the links behind it. */
   readonly transport = new MediaLinks();
+  /** Host controls, raised hands and reactions. */
+  readonly host = new HostControls((type, data) => this.request(type, data));
   readonly #options: Required<Omit<MeetingClientOptions, 'trust'>>;
   readonly #trust: TrustPolicy;
   readonly #state = new MeetingState();
@@ -175,6 +182,14 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
   /** Options the host set for the current meeting. */
   get roomOptions(): RoomOptions {
     return this.#state.options;
+  }
+  /** Raised hands in the current meeting, the earliest first. */
+  get hands(): HandInfo[] {
+    return this.#state.hands;
+  }
+  /** Who waits to be let in (kept for the host and co-hosts). */
+  get waiting(): readonly WaitingInfo[] {
+    return this.#state.waiting;
   }
   /** This client's own member entry in the current meeting. */
   get self(): MemberInfo | undefined {
@@ -314,11 +329,22 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
     );
   }
 
-  /** Joins a meeting by id. */
+  /**
+   * Joins a meeting by id. In a meeting with a waiting room this waits (emitting 'waiting') until
+   * the host lets this client in, then joins; rejects with ERR_WAITING_DENIED when turned away.
+   */
   async joinMeeting(meetingId: string, password?: string): Promise<JoinResult> {
-    return this.#enter(
-      await this.request('joinMeeting', password ? { meetingId, password } : { meetingId }),
-    );
+    const params = password ? { meetingId, password } : { meetingId };
+    for (;;) {
+      try {
+        return await this.#enter(await this.request('joinMeeting', params));
+      } catch (error) {
+        if (!(error instanceof MeetingError) || error.code !== ErrorCode.WAITING_ROOM) throw error;
+        const admitted = this.#admission();
+        this.safeEmit('waiting', { meetingId });
+        await admitted;
+      }
+    }
   }
 
   /** Leaves the current meeting. */
@@ -407,8 +433,8 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
     if (this.#session) this.#state.patchMember(this.#session.memberId, { screen: false });
   }
 
-  /** Host only. */
-  async setRoomOptions(options: RoomOptions): Promise<void> {
+  /** Host or co-host; options left out keep their value. */
+  async setRoomOptions(options: Partial<RoomOptions>): Promise<void> {
     this.#state.setOptions(await this.request('setRoomOptions', options));
   }
 
@@ -431,6 +457,34 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
     const full: JoinResult = { ...result, history: [...this.#state.chat], historyMore: more };
     this.safeEmit('joined', full);
     return full;
+  }
+
+  /**
+   * Resolves when the host lets this client in; rejects with ERR_WAITING_DENIED when turned away,
+   * ERR_CONNECTION_CLOSED when the link closes first.
+   */
+  #admission(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const settle = (error: MeetingError | null): void => {
+        this.off('admitted', onAdmitted);
+        this.off('waitingDenied', onDenied);
+        this.off('close', onClose);
+        this.off('reconnected', onReconnected);
+        if (error) reject(error);
+        else resolve();
+      };
+      const onAdmitted = (): void => settle(null);
+      const onDenied = (): void =>
+        settle(new MeetingError(ErrorCode.WAITING_DENIED, 'the host did not let you in'));
+      const onClose = (): void =>
+        settle(new MeetingError(ErrorCode.CONNECTION_CLOSED, 'the link closed while waiting'));
+      // An answer sent while the link was down is lost: ask again (the server keeps the place).
+      const onReconnected = (): void => settle(null);
+      this.on('admitted', onAdmitted);
+      this.on('waitingDenied', onDenied);
+      this.on('close', onClose);
+      this.on('reconnected', onReconnected);
+    });
   }
 
   #resetMeeting(): void {
@@ -459,6 +513,8 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
       this.#resetMeeting();
       this.#session = null;
     }
+    // Removed by the host, or the meeting ended: out of it (the session stays).
+    if (event.name === 'removed' || event.name === 'meetingEnded') this.#resetMeeting();
     this.#announce(event);
   }
 

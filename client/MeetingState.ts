@@ -6,11 +6,13 @@
  */
 import type {
   ChatMessage,
+  HandInfo,
   JoinResult,
   MeetingInfo,
   MemberInfo,
   RoomOptions,
   ServerEvent,
+  WaitingInfo,
 } from '../common/protocol';
 
 export class MeetingState {
@@ -18,6 +20,10 @@ export class MeetingState {
   #members = new Map<number, MemberInfo>();
   #chat: ChatMessage[] = [];
   #options: RoomOptions = { allowMultipleScreens: false };
+  /** Raised hands: member id -> since when, the earliest first. */
+  #hands = new Map<number, number>();
+  /** Who waits to be let in (known to the host and co-hosts). */
+  #waiting: WaitingInfo[] = [];
 
   /** The meeting this client is in, or null. */
   get meeting(): MeetingInfo | null {
@@ -36,6 +42,15 @@ export class MeetingState {
     return this.#options;
   }
 
+  /** Raised hands, the earliest first. */
+  get hands(): HandInfo[] {
+    return [...this.#hands].map(([memberId, at]) => ({ memberId, at }));
+  }
+  /** Who waits to be let in (for the host and co-hosts; empty for others). */
+  get waiting(): readonly WaitingInfo[] {
+    return this.#waiting;
+  }
+
   /** One member of the current meeting. */
   member(memberId: number): MemberInfo | undefined {
     return this.#members.get(memberId);
@@ -47,6 +62,8 @@ export class MeetingState {
     this.#options = { ...result.options };
     this.#members = new Map(result.members.map((m) => [m.memberId, m]));
     this.#chat = [...result.history];
+    this.#hands = new Map((result.hands ?? []).map((h) => [h.memberId, h.at]));
+    this.#waiting = result.waiting ?? [];
   }
 
   /**
@@ -68,6 +85,8 @@ export class MeetingState {
     this.#meeting = null;
     this.#members.clear();
     this.#chat = [];
+    this.#hands.clear();
+    this.#waiting = [];
     return true;
   }
 
@@ -100,10 +119,28 @@ export class MeetingState {
         break;
       case 'memberLeft':
         this.#members.delete(event.data.memberId);
+        this.#hands.delete(event.data.memberId);
         break;
       case 'hostChanged':
-        for (const [id, m] of this.#members)
-          this.#members.set(id, { ...m, isHost: id === event.data.memberId });
+        for (const [id, m] of this.#members) {
+          const isHost = id === event.data.memberId;
+          const role = isHost ? 'host' : m.role === 'host' ? 'member' : m.role;
+          this.#members.set(id, { ...m, isHost, ...(role ? { role } : {}) });
+        }
+        break;
+      case 'roleChanged':
+        this.patchMember(event.data.memberId, {
+          role: event.data.role,
+          isHost: event.data.role === 'host',
+        });
+        break;
+      case 'hand':
+        if (!event.data.raised) this.#hands.delete(event.data.memberId);
+        else if (!this.#hands.has(event.data.memberId))
+          this.#hands.set(event.data.memberId, event.data.at);
+        break;
+      case 'waitingList':
+        this.#waiting = event.data.waiting;
         break;
       case 'mediaState':
         this.patchMember(event.data.memberId, { audio: event.data.audio, video: event.data.video });

@@ -8,12 +8,14 @@ import {
   DEFAULT_PORT,
   FACE_EFFECTS,
   KNOWN_SERVERS_FILE,
+  REACTIONS,
   type FaceEffectName,
 } from '../common/constants';
 import { ErrorCode, MeetingError, type ErrorCodeValue } from '../common/errors';
 import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
+import { reaction, runHostActions, watchHostEvents, type BotHostOptions } from './botHost';
 import { MeetingClient, parseServerAddress } from './MeetingClient';
 import { KnownServers, defaultKnownServersFile } from './trust';
 
@@ -68,7 +70,7 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-export interface BotOptions {
+export interface BotOptions extends BotHostOptions {
   server: string;
   user: string;
   password: string;
@@ -184,6 +186,7 @@ export async function runBot(options: BotOptions): Promise<number> {
     print('disconnected', { reason });
     finish(4);
   });
+  watchHostEvents(client, print, (code) => finish(code));
   try {
     // Bad media choices fail before anything connects (a typo should not create a meeting).
     if (mediaWanted(options)) {
@@ -217,6 +220,7 @@ export async function runBot(options: BotOptions): Promise<number> {
       })),
       history: joined.history.map((m) => ({ from: m.from.username, to: m.to, text: m.text })),
     });
+    await runHostActions(client, options, print);
     const media = await startMedia(client, options, print);
     if (options.say.length > 0) {
       await new Promise((r) => setTimeout(r, options.sayAfter * 1000));
@@ -419,6 +423,24 @@ export function buildProgram(): Command {
       "accept this certificate fingerprint for the server (after the server's certificate changed)",
     )
     .option('--known-servers <file>', 'pinned server certificates (default ~/.config/meeting/…)')
+    .option(
+      '--mute <user>',
+      'host: mute this member (now or when it joins; repeatable)',
+      collect,
+      [],
+    )
+    .option('--remove <user>', 'host: remove this member (repeatable)', collect, [])
+    .option('--bar', 'host: members removed with --remove cannot come back')
+    .option('--lock', 'host: lock the meeting (nobody new may join)')
+    .option('--waiting-room', 'host: turn the waiting room on')
+    .option(
+      '--admit <user|all>',
+      'host: let this user (or all) in from the waiting room',
+      collect,
+      [],
+    )
+    .option('--hand', 'raise the hand after joining')
+    .option('--react <name>', `send a reaction: ${REACTIONS.join(', ')}`, reaction)
     .action(async (opts: BotOptions) => {
       process.exitCode = await runBot(opts);
     });

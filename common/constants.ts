@@ -187,6 +187,26 @@ export const MEDIA_RATE_CAPS = {
   video: { bytesPerSecond: 4 * 1024 * 1024, burstBytes: 2 * 1024 * 1024 },
 } as const;
 
+// ---- host controls, waiting room, hands and reactions -----------------------------------------
+/** Roles in a meeting: one host, any number of co-hosts (most host powers), the members. */
+export const MEETING_ROLES = ['host', 'co-host', 'member'] as const;
+export type MeetingRole = (typeof MEETING_ROLES)[number];
+/** People one meeting's waiting room holds at most (more get ERR_MEETING_FULL). */
+export const WAITING_ROOM_MAX = 100;
+/**
+ * Users a room remembers as let in (admitted or present once), so that they do not wait again or
+ * meet the lock when they come back; the oldest are forgotten first past this.
+ */
+export const ROOM_ADMITTED_MAX = 4 * MEETING_MAX_MEMBERS;
+/** Users barred from one meeting at most (the oldest bars stay; further removals only remove). */
+export const MEETING_BANS_MAX = 1000;
+/** Reactions a member can send; clients show one on the sender's tile for REACTION_SHOW_MS. */
+export const REACTIONS = ['thumbs-up', 'clap', 'laugh', 'heart', 'surprised', 'celebrate'] as const;
+export type ReactionName = (typeof REACTIONS)[number];
+export const REACTION_SHOW_MS = 4_000;
+/** Reactions and hand raises per member. */
+export const REACTION_RATE = { perMinute: 60, burst: 10 } as const;
+
 // ---- logs ------------------------------------------------------------------------------------
 export const ACCESS_LOG_FILE = 'access.log';
 

@@ -17,7 +17,9 @@ import {
   type FaceEffectName,
   FrameType,
   MEETING_NAME_MAX_LENGTH,
+  MEETING_ROLES,
   PASSWORD_MAX_LENGTH,
+  REACTIONS,
 } from './constants';
 import { DecodeError, ErrorCode, isErrorCode, type ErrorCodeValue } from './errors';
 import { encodeFrame, framePayload, frameType } from './framing';
@@ -28,6 +30,9 @@ const credentials = z.strictObject({
   password: z.string().max(PASSWORD_MAX_LENGTH),
 });
 const empty = z.strictObject({});
+const requestId = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+/** A request about one member of the caller's meeting. */
+const target = z.strictObject({ memberId: requestId });
 
 /** Parameters of every request type. */
 export const RequestSchemas = {
@@ -63,8 +68,44 @@ export const RequestSchemas = {
   /** Asks to share the screen (a second video source); refused while another member shares. */
   startScreenShare: empty,
   stopScreenShare: empty,
-  /** Host only: let several members share their screens at once. */
-  setRoomOptions: z.strictObject({ allowMultipleScreens: z.boolean() }),
+  /**
+   * Host or co-host: let several members share their screens at once, lock the meeting, turn the
+   * waiting room on or off. Options left out keep their value.
+   */
+  setRoomOptions: z.strictObject({
+    allowMultipleScreens: z.boolean().optional(),
+    locked: z.boolean().optional(),
+    waitingRoom: z.boolean().optional(),
+  }),
+  // ---- host controls, waiting room, hands and reactions (server/handlers/host.ts) ----------
+  /** Host or co-host: mute a member; the server drops their audio until they unmute themselves. */
+  muteMember: target,
+  /** Host or co-host: ask a member to unmute (they are only told). */
+  askUnmute: target,
+  /** Host or co-host: turn a member's camera off; refused frames until they turn it on again. */
+  stopMemberVideo: target,
+  /** Host or co-host: withdraw a member's screen-share grant. */
+  stopMemberScreen: target,
+  /** Host or co-host: remove a member; with `bar`, they cannot come back to this meeting. */
+  removeMember: z.strictObject({ memberId: requestId, bar: z.boolean().optional() }),
+  /** Host only: set, change (a string) or clear (null) the meeting's password. */
+  setMeetingPassword: z.strictObject({
+    password: z.string().min(1).max(PASSWORD_MAX_LENGTH).nullable(),
+  }),
+  /** Host only: end the meeting for everyone. */
+  endMeeting: empty,
+  /** Host only: make a member host (the host becomes co-host), co-host, or a plain member. */
+  setRole: z.strictObject({ memberId: requestId, role: z.enum(MEETING_ROLES) }),
+  /** Host or co-host: let one waiting user in, or all of them. */
+  admitWaiting: z.strictObject({ userId: z.union([requestId, z.literal('all')]) }),
+  /** Host or co-host: turn a waiting user away. */
+  denyWaiting: z.strictObject({ userId: requestId }),
+  /** Host or co-host: who waits now (also sent as `waitingList` events on each change). */
+  listWaiting: empty,
+  raiseHand: z.strictObject({ raised: z.boolean() }),
+  /** Host or co-host: lower another member's hand. */
+  lowerHand: target,
+  react: z.strictObject({ reaction: z.enum(REACTIONS) }),
   /**
    * First message of a new control link instead of a login: takes the session of `token` (the
    * resume token of the last login or resume) back, within the grace period.
@@ -115,6 +156,16 @@ export interface JoinResult {
   history: ChatMessage[];
   historyMore: boolean;
   options: RoomOptions;
+  /** Raised hands, the earliest first. */
+  hands?: HandInfo[];
+  /** Who waits to be let in (to the host and co-hosts, on resume; else `waitingList` events). */
+  waiting?: WaitingInfo[];
+}
+
+/** A raised hand: who and since when (server time, ms). */
+export interface HandInfo {
+  memberId: number;
+  at: number;
 }
 
 /** A session taken back: new tokens, and the meeting as it is now (null when in none). */
@@ -141,6 +192,21 @@ export interface RequestResults {
   setRoomOptions: RoomOptions;
   attach: { memberId: number; link: MediaLinkKind };
   resume: ResumeResult;
+  muteMember: Record<string, never>;
+  askUnmute: Record<string, never>;
+  stopMemberVideo: Record<string, never>;
+  stopMemberScreen: Record<string, never>;
+  removeMember: Record<string, never>;
+  setMeetingPassword: { hasPassword: boolean };
+  endMeeting: Record<string, never>;
+  setRole: Record<string, never>;
+  /** How many were let in. */
+  admitWaiting: { admitted: number };
+  denyWaiting: Record<string, never>;
+  listWaiting: { waiting: WaitingInfo[] };
+  raiseHand: Record<string, never>;
+  lowerHand: Record<string, never>;
+  react: Record<string, never>;
 }
 
 // ---- server events (schemas) ----------------------------------------------------------------
@@ -165,7 +231,16 @@ const serverErrorCode = z
   .transform((code): ErrorCodeValue => (isErrorCode(code) ? code : ErrorCode.INTERNAL));
 
 /** Why a member left a meeting. */
-export const LEAVE_REASONS = ['left', 'disconnected', 'timeout', 'logged-in-elsewhere'] as const;
+export const LEAVE_REASONS = [
+  'left',
+  'disconnected',
+  'timeout',
+  'logged-in-elsewhere',
+  /** Removed by the host or a co-host. */
+  'removed',
+  /** The host ended the meeting for everyone. */
+  'ended',
+] as const;
 export type LeaveReason = (typeof LEAVE_REASONS)[number];
 
 /** A member of a meeting as the server describes it (join results and memberJoined). */
@@ -183,11 +258,19 @@ export const MemberInfoSchema = z.object({
   joinedAt: serverTime,
   /** The member's link dropped and the server waits for it to come back. */
   reconnecting: z.boolean().optional().catch(undefined),
+  /** Host, co-host or member (older servers: absent; read `isHost`). */
+  role: z.enum(MEETING_ROLES).catch('member').optional(),
 });
 export type MemberInfo = z.infer<typeof MemberInfoSchema>;
 
 /** Options the host sets for a meeting. */
-export const RoomOptionsSchema = z.object({ allowMultipleScreens: z.boolean() });
+export const RoomOptionsSchema = z.object({
+  allowMultipleScreens: z.boolean(),
+  /** Nobody new may join. */
+  locked: z.boolean().optional(),
+  /** Joiners wait until the host or a co-host lets them in. */
+  waitingRoom: z.boolean().optional(),
+});
 export type RoomOptions = z.infer<typeof RoomOptionsSchema>;
 
 /** One chat message (history on join, replies to chat, and chat events). */
@@ -203,6 +286,24 @@ export const ChatMessageSchema = z.object({
   at: serverTime,
 });
 export type ChatMessage = z.infer<typeof ChatMessageSchema>;
+
+/** Someone waiting to be let into the meeting (sent to its host and co-hosts). */
+export const WaitingInfoSchema = z.object({
+  userId: serverId,
+  username: serverName,
+  since: serverTime,
+});
+export type WaitingInfo = z.infer<typeof WaitingInfoSchema>;
+
+/** What a host or co-host did to this member (`moderated` event). */
+export const MODERATION_ACTIONS = [
+  'mute',
+  'ask-unmute',
+  'camera-off',
+  'stop-screen',
+  'lower-hand',
+] as const;
+export type ModerationAction = (typeof MODERATION_ACTIONS)[number];
 
 /** Payload schema of every server event. */
 export const ServerEventSchemas = {
@@ -226,6 +327,30 @@ export const ServerEventSchemas = {
   chat: ChatMessageSchema,
   /** The session is over (logged in elsewhere, heartbeat timeout); the link closes next. */
   kicked: z.object({ code: serverErrorCode, message: serverText }),
+  // ---- host controls, waiting room, hands and reactions ----
+  /** A host or co-host acted on this member (muted it: its audio is dropped until it unmutes). */
+  moderated: z.object({
+    action: z.enum(MODERATION_ACTIONS).catch('ask-unmute'),
+    by: serverName,
+  }),
+  /** This member was removed from the meeting (`barred`: it cannot come back); it is out now. */
+  removed: z.object({ by: serverName, barred: z.boolean() }),
+  /** The host ended the meeting for everyone; every member is out now. */
+  meetingEnded: z.object({ by: serverName }),
+  roleChanged: z.object({
+    memberId: serverId,
+    userId: serverId,
+    role: z.enum(MEETING_ROLES).catch('member'),
+  }),
+  /** To a waiting user: the host let you in; join again to enter. */
+  admitted: z.object({ meetingId: serverName }),
+  /** To a waiting user: the host turned you away (or the meeting ended). */
+  waitingDenied: z.object({ meetingId: serverName }),
+  /** To hosts and co-hosts: who waits now, the earliest first. */
+  waitingList: z.object({ waiting: z.array(WaitingInfoSchema).max(1000) }),
+  hand: z.object({ memberId: serverId, raised: z.boolean(), at: serverTime }),
+  /** A reaction; a name this version does not know is passed on as is. */
+  reaction: z.object({ memberId: serverId, reaction: z.string().max(32) }),
   /** Something this client sent outside a request could not be handled (the code as sent). */
   protocolError: z.object({ code: z.string().max(64), message: serverText }),
 } as const;

@@ -3,7 +3,7 @@
  * the outgoing queue of each attached media link, the sender's rate caps) and forgets it all on
  * `close()`. The session (identity, links) outlives it; the room learns of the end by '@close'.
  */
-import type { FaceEffectName } from '../common/constants';
+import { MediaSource, type FaceEffectName } from '../common/constants';
 import type { FramedSocket } from '../common/FramedSocket';
 import { MEDIA_LINK_KINDS, type MediaLinkKind } from '../common/links';
 import type { LeaveReason, MemberInfo, ServerEventName, ServerEvents } from '../common/protocol';
@@ -27,6 +27,8 @@ export interface MemberSession {
   readonly address: string;
   /** True while the client is reconnecting (no control link). */
   readonly detached: boolean;
+  /** Records the member's microphone and camera state (a host turned one off). */
+  setMediaState(audio: boolean, video: boolean): void;
   sendEvent<K extends ServerEventName>(event: K, data: ServerEvents[K]): boolean;
   mediaSocket(kind: MediaLinkKind): FramedSocket | null;
 }
@@ -49,6 +51,8 @@ export class Member extends TypedEmitter<MemberEvents> {
   readonly #observer: RoomObserver;
   readonly #queues = new Map<MediaLinkKind, OutgoingQueue>();
   readonly #buckets = new Map<MediaLinkKind, TokenBucket>();
+  /** Sources a host turned off: their frames are refused until the member turns them on. */
+  readonly #silenced = { audio: false, video: false };
   #closed = false;
 
   constructor(options: MemberOptions) {
@@ -94,6 +98,23 @@ export class Member extends TypedEmitter<MemberEvents> {
   /** Charges a frame to this sender's rate cap; the reason it is refused, or null. */
   admit(kind: MediaLinkKind, bytes: number): DropReason | null {
     return this.#buckets.get(kind)?.take(bytes) === false ? 'rate' : null;
+  }
+
+  /** A host turned this member's microphone (audio) or camera (video) off. */
+  silence(what: 'audio' | 'video'): void {
+    this.#silenced[what] = true;
+  }
+
+  /** The member itself set its media state: what it turned on is no longer silenced. */
+  mediaStateSet(audio: boolean, video: boolean): void {
+    if (audio) this.#silenced.audio = false;
+    if (video) this.#silenced.video = false;
+  }
+
+  /** Whether a frame of `source` on the `kind` link is refused because a host turned it off. */
+  silenced(kind: MediaLinkKind, source: number): boolean {
+    if (kind === 'audio') return this.#silenced.audio;
+    return kind === 'video' && source === MediaSource.CAMERA && this.#silenced.video;
   }
 
   info(isHost: boolean, screen: boolean): MemberInfo {

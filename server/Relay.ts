@@ -85,7 +85,9 @@ export class Relay {
   #check(from: Member, kind: MediaLinkKind, frame: Buffer): DropReason | null {
     if (frame.length < FRAME_PREFIX_BYTES + 1 + MEDIA_HEADER_BYTES) return 'malformed';
     if (mediaKindOf(frame) !== LINK_SPECS[kind].mediaKind) return 'wrong-kind';
-    if (!this.granted(from.id, mediaSourceOf(frame))) return 'not-granted';
+    const source = mediaSourceOf(frame);
+    if (!this.granted(from.id, source)) return 'not-granted';
+    if (from.silenced(kind, source)) return 'muted';
     return from.admit(kind, frame.length);
   }
 }

@@ -3,8 +3,10 @@
  * its options and its media relay. Only node-local state lives here; the owner (Rooms) writes the
  * database when told by the room's events. `close()` is idempotent and cascades to the members.
  */
+import { ROOM_ADMITTED_MAX, type MeetingRole } from '../common/constants';
 import type { MediaLinkKind } from '../common/links';
 import type {
+  HandInfo,
   LeaveReason,
   MeetingInfo,
   MemberInfo,
@@ -16,6 +18,7 @@ import { TypedEmitter } from '../common/TypedEmitter';
 import { Member, type MediaRateCaps, type MemberSession } from './Member';
 import { Relay } from './Relay';
 import { RoomObserver } from './RoomObserver';
+import { WaitingRoom } from './WaitingRoom';
 
 export type RoomEvents = {
   /** A member that others had seen join left (for the owner's database rows). */
@@ -36,12 +39,29 @@ export class Room extends TypedEmitter<RoomEvents> {
   /** Typed events for watchers (bench, tests, metrics, recording). */
   readonly observer = new RoomObserver();
   readonly relay: Relay;
-  readonly options: RoomOptions = { allowMultipleScreens: false };
+  readonly options: RoomOptions = {
+    allowMultipleScreens: false,
+    locked: false,
+    waitingRoom: false,
+  };
+  /** Who waits to be let in (while `options.waitingRoom` is on). */
+  readonly waiting: WaitingRoom;
   readonly #rateCaps: MediaRateCaps;
   readonly #members = new Map<number, Member>();
   /** Members whose arrival the others were told of (a join rolled back is never announced). */
   readonly #announced = new Set<number>();
   #hostMemberId: number | null = null;
+  /** User ids of the co-hosts (a role lasts while the member stays). */
+  readonly #coHosts = new Set<number>();
+  /** Raised hands: member id -> when, in raising order. */
+  readonly #hands = new Map<number, number>();
+  /**
+   * User ids let in (by the host, or present once): they neither wait nor meet the lock when they
+   * come back, so a member whose link dropped gets back in. Oldest forgotten first.
+   */
+  readonly #admitted = new Set<number>();
+  /** Ending for everyone: members leave without host hand-overs or leave notices. */
+  #ending = false;
   #closed = false;
 
   constructor(init: RoomOptionsInit) {
@@ -52,6 +72,10 @@ export class Room extends TypedEmitter<RoomEvents> {
       observer: this.observer,
       members: () => this.#members.values(),
       allowMultipleScreens: () => this.options.allowMultipleScreens,
+    });
+    this.waiting = new WaitingRoom({
+      meetingId: this.meeting.id,
+      changed: () => this.toModerators('waitingList', { waiting: this.waiting.list() }),
     });
   }
 
@@ -81,7 +105,10 @@ export class Room extends TypedEmitter<RoomEvents> {
   }
 
   infoOf(m: Member): MemberInfo {
-    return m.info(m.id === this.#hostMemberId, this.relay.sharing(m.id));
+    return {
+      ...m.info(m.id === this.#hostMemberId, this.relay.sharing(m.id)),
+      role: this.roleOf(m),
+    };
   }
 
   findByUsername(username: string): Member | undefined {
@@ -111,6 +138,9 @@ export class Room extends TypedEmitter<RoomEvents> {
   announce(member: Member): void {
     if (!this.#members.has(member.id) || this.#announced.has(member.id)) return;
     this.#announced.add(member.id);
+    this.admit(member.userId);
+    if (this.isModerator(member) && this.waiting.size > 0)
+      member.sendEvent('waitingList', { waiting: this.waiting.list() });
     this.broadcast('memberJoined', this.infoOf(member), member);
     this.observer.safeEmit('memberJoined', member.id, member.username);
   }
@@ -135,6 +165,7 @@ export class Room extends TypedEmitter<RoomEvents> {
   restoreMember(member: Member, host: boolean): void {
     if (!this.#members.has(member.id)) return;
     this.#announced.add(member.id);
+    this.admit(member.userId);
     if (host) this.#hostMemberId = member.id;
   }
 
@@ -168,10 +199,113 @@ export class Room extends TypedEmitter<RoomEvents> {
       if (m !== except && this.#announced.has(m.id)) m.sendEvent(event, data);
   }
 
+  // ---- roles, admission, moderation, hands -----------------------------------------------------
+
+  roleOf(m: Member): MeetingRole {
+    if (m.id === this.#hostMemberId) return 'host';
+    return this.#coHosts.has(m.userId) ? 'co-host' : 'member';
+  }
+
+  /** The host or a co-host: may mute, remove, admit, lock. */
+  isModerator(m: Member): boolean {
+    return this.roleOf(m) !== 'member';
+  }
+
+  /** Sends an event to the host and the co-hosts. */
+  toModerators<K extends ServerEventName>(event: K, data: ServerEvents[K]): void {
+    for (const m of this.#members.values())
+      if (this.#announced.has(m.id) && this.isModerator(m)) m.sendEvent(event, data);
+  }
+
+  /**
+   * Gives `target` a role. A new host takes over from the old one, who becomes co-host. The room is
+   * told (hostChanged, roleChanged); a new moderator gets the waiting list.
+   */
+  setRole(target: Member, role: MeetingRole): void {
+    const changed: Member[] = [target];
+    if (role === 'host') {
+      const old = this.host;
+      if (old === target) return;
+      this.#hostMemberId = target.id;
+      this.#coHosts.delete(target.userId);
+      if (old) {
+        this.#coHosts.add(old.userId);
+        changed.push(old);
+      }
+      this.#hostChanged(target);
+    } else if (role === 'co-host') {
+      this.#coHosts.add(target.userId);
+    } else {
+      this.#coHosts.delete(target.userId);
+    }
+    for (const m of changed)
+      this.broadcast('roleChanged', { memberId: m.id, userId: m.userId, role: this.roleOf(m) });
+    if (this.isModerator(target) && this.waiting.size > 0)
+      target.sendEvent('waitingList', { waiting: this.waiting.list() });
+  }
+
+  /** Remembers that `userId` may come in without waiting and despite the lock. */
+  admit(userId: number): void {
+    this.#admitted.delete(userId);
+    this.#admitted.add(userId);
+    if (this.#admitted.size > ROOM_ADMITTED_MAX) {
+      const [oldest] = this.#admitted;
+      if (oldest !== undefined) this.#admitted.delete(oldest);
+    }
+  }
+
+  isAdmitted(userId: number): boolean {
+    return this.#admitted.has(userId);
+  }
+
+  /** Host-muted `target`'s microphone or camera: told, the room sees it off, frames refused. */
+  silence(target: Member, what: 'audio' | 'video', by: Member): void {
+    target.silence(what);
+    const audio = what === 'audio' ? false : target.session.audioOn;
+    const video = what === 'video' ? false : target.session.videoOn;
+    target.session.setMediaState(audio, video);
+    this.broadcast('mediaState', { memberId: target.id, audio, video });
+    target.sendEvent('moderated', {
+      action: what === 'audio' ? 'mute' : 'camera-off',
+      by: by.username,
+    });
+  }
+
+  /** Removes `target` (it is told first); without its admission it waits or meets the lock again. */
+  remove(target: Member, by: Member, barred: boolean): void {
+    this.#admitted.delete(target.userId);
+    target.sendEvent('removed', { by: by.username, barred });
+    target.close('removed');
+  }
+
+  /** Ends the meeting for everyone: members and waiters are told, then everyone is out. */
+  end(by: Member): void {
+    if (this.#closed || this.#ending) return;
+    this.#ending = true;
+    this.broadcast('meetingEnded', { by: by.username });
+    this.waiting.close();
+    for (const m of [...this.#members.values()]) m.close('ended');
+    this.close();
+  }
+
+  /** Raises or lowers `member`'s hand; the room is told of a change. */
+  setHand(member: Member, raised: boolean, at: number): void {
+    if (raised === this.#hands.has(member.id)) return;
+    if (raised) this.#hands.set(member.id, at);
+    else this.#hands.delete(member.id);
+    this.broadcast('hand', { memberId: member.id, raised, at });
+  }
+
+  /** Raised hands, the earliest first. */
+  hands(): HandInfo[] {
+    return [...this.#hands].map(([memberId, at]) => ({ memberId, at }));
+  }
+
   /** Closes every member and the room. Idempotent. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.waiting.close();
     for (const m of [...this.#members.values()]) m.close('disconnected');
     this.#members.clear();
     this.safeEmit('@close');
@@ -182,6 +316,12 @@ export class Room extends TypedEmitter<RoomEvents> {
     const announced = this.#announced.delete(member.id);
     this.stopScreenShare(member);
     this.#members.delete(member.id);
+    this.#hands.delete(member.id);
+    this.#coHosts.delete(member.userId);
+    if (this.#ending) {
+      if (announced) this.safeEmit('memberLeft', member, reason);
+      return;
+    }
     if (announced) {
       this.broadcast('memberLeft', {
         memberId: member.id,
@@ -193,17 +333,26 @@ export class Room extends TypedEmitter<RoomEvents> {
       this.safeEmit('memberLeft', member, reason);
     }
     if (this.#hostMemberId === member.id) {
-      const next: Member | undefined = this.#members.values().next().value;
+      // A co-host takes over first, else the member who has been here longest.
+      const members = [...this.#members.values()];
+      const next = members.find((m) => this.#coHosts.has(m.userId)) ?? members[0];
       this.#hostMemberId = next ? next.id : null;
       if (next) {
-        this.broadcast('hostChanged', {
-          memberId: next.id,
-          userId: next.userId,
-          username: next.username,
-        });
-        this.safeEmit('hostChanged', next);
+        this.#coHosts.delete(next.userId);
+        this.#hostChanged(next);
+        this.broadcast('roleChanged', { memberId: next.id, userId: next.userId, role: 'host' });
+        if (this.waiting.size > 0) next.sendEvent('waitingList', { waiting: this.waiting.list() });
       }
     }
     if (this.#members.size === 0 && !this.#closed) this.close();
+  }
+
+  #hostChanged(next: Member): void {
+    this.broadcast('hostChanged', {
+      memberId: next.id,
+      userId: next.userId,
+      username: next.username,
+    });
+    this.safeEmit('hostChanged', next);
   }
 }

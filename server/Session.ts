@@ -92,6 +92,11 @@ export class Session extends TypedEmitter<SessionEvents> implements MemberSessio
     return this.#membership?.member ?? null;
   }
 
+  setMediaState(audio: boolean, video: boolean): void {
+    this.audioOn = audio;
+    this.videoOn = video;
+  }
+
   /** Sends an event on the control link; false while detached (a resume sends the state anew). */
   sendEvent<K extends ServerEventName>(event: K, data: ServerEvents[K]): boolean {
     return this.#control?.sendEvent(event, data) ?? false;

@@ -16,6 +16,7 @@ import {
   LINK_REQUESTS_IN_FLIGHT,
   LINK_STALL_MS,
   MEDIA_RATE_CAPS,
+  REACTION_RATE,
   RESUME_GRACE_MS,
   RESUME_RATE,
 } from '../common/constants';
@@ -68,5 +69,6 @@ export function createLimiters(limits: ServerLimits): Limiters {
     joinPerAddress: new Throttle(limits.joinAddressRate),
     chat: new Throttle(limits.chatRate),
     resumePerAddress: new Throttle(RESUME_RATE),
+    reactions: new Throttle(REACTION_RATE),
   };
 }

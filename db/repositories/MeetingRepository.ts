@@ -231,4 +231,55 @@ export class MeetingRepository {
       lastJoinedAt: toNumber(row.last_joined_at, 'last_joined_at'),
     }));
   }
+
+  // ---- host controls ---------------------------------------------------------------------------
+
+  /** Sets (a hash) or clears (null) the meeting's password. */
+  async setPassword(id: string, passwordHash: string | null): Promise<void> {
+    if (passwordHash !== null) checkString(passwordHash, 'passwordHash', 255);
+    await this.#knex('meetings').where({ id }).update({ password_hash: passwordHash });
+  }
+
+  /**
+   * Bars `userId` from the meeting; false when the meeting already bars `max` users (the user is
+   * then not barred). Barring a barred user again is a no-op that returns true.
+   */
+  async bar(r: {
+    meetingId: string;
+    userId: number;
+    byUserId: number;
+    at: number;
+    max: number;
+  }): Promise<boolean> {
+    checkString(r.meetingId, 'meetingId', 16);
+    checkInteger(r.userId, 'userId');
+    checkInteger(r.byUserId, 'byUserId');
+    checkInteger(r.at, 'at');
+    if (await this.isBarred(r.meetingId, r.userId)) return true;
+    const counted = (await this.#knex('meeting_bans')
+      .where({ meeting_id: r.meetingId })
+      .count({ n: '*' })
+      .first()) as { n: number | string } | undefined;
+    if (toNumber(counted?.n ?? 0, 'count') >= r.max) return false;
+    try {
+      await this.#knex('meeting_bans').insert({
+        meeting_id: r.meetingId,
+        user_id: r.userId,
+        by_user_id: r.byUserId,
+        at: r.at,
+      });
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+    }
+    return true;
+  }
+
+  /** Whether the host barred `userId` from the meeting. */
+  async isBarred(meetingId: string, userId: number): Promise<boolean> {
+    checkInteger(userId, 'userId');
+    const row: unknown = await this.#knex('meeting_bans')
+      .where({ meeting_id: meetingId, user_id: userId })
+      .first('user_id');
+    return row !== undefined;
+  }
 }

@@ -40,6 +40,8 @@ export interface Limiters {
   readonly chat: Throttle;
   /** Resume attempts per address. */
   readonly resumePerAddress: Throttle;
+  /** Raised hands and reactions per member. */
+  readonly reactions: Throttle;
 }
 
 /** A result whose side effects wait for the reply's fate (sent: announce; failed: roll back). */

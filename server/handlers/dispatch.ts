@@ -15,6 +15,7 @@ import type { Dispatcher, Reply } from '../Connection';
 import { accountHandlers } from './account';
 import { chatHandlers } from './chat';
 import { AfterSent, type Handler, type HandlerTable, type ServerContext } from './context';
+import { hostHandlers } from './host';
 import { mediaHandlers } from './media';
 import { meetingHandlers } from './meeting';
 
@@ -23,6 +24,7 @@ const HANDLERS: HandlerTable = {
   ...meetingHandlers,
   ...chatHandlers,
   ...mediaHandlers,
+  ...hostHandlers,
 };
 
 /** The dispatcher every connection of a server uses. */

@@ -8,10 +8,11 @@ export const mediaHandlers: HandlerTable<
 > = {
   setMediaState: (connection, { audio, video }, ctx) => {
     const session = requireSession(connection, ctx);
-    session.audioOn = audio;
-    session.videoOn = video;
+    session.setMediaState(audio, video);
     ctx.writes.track(ctx.db.sessions.setMedia(session.id, { audio, video }));
     const member = session.member;
+    // Turning a source on is the member's own choice: a host's mute of it ends here.
+    member?.mediaStateSet(audio, video);
     if (member)
       session.room?.broadcast('mediaState', { memberId: member.id, audio, video }, member);
     return {};

@@ -12,11 +12,12 @@ import { toMeetingInfo } from '../Rooms';
 import type { Room } from '../Room';
 import type { Session } from '../Session';
 import { historyPage } from './chat';
+import { checkAdmission } from './host';
 
 /** Bytes of a join reply kept for everything but the members and the history (ids, one member more). */
 const JOIN_REPLY_RESERVE = 2048;
 import { AfterSent, type HandlerTable, type ServerContext } from './context';
-import { requireHost, requireNoRoom, requireRoom, requireSession } from './guards';
+import { requireNoRoom, requireRoom, requireSession } from './guards';
 
 /**
  * Enters the meeting's room. The others are told (and the attendance row written) only once the
@@ -26,12 +27,13 @@ async function enter(
   session: Session,
   meeting: Meeting,
   ctx: ServerContext,
+  created = false,
 ): Promise<AfterSent<JoinResult>> {
   // The last member may leave (closing the room) while this join reads the history: open again.
   for (let attempt = 0; ; attempt++) {
     const room = await ctx.rooms.open(meeting, attempt > 0);
     try {
-      const joined = await enterRoom(session, room, ctx);
+      const joined = await enterRoom(session, room, ctx, created);
       if (joined) return joined;
       if (attempt >= 2) throw new MeetingError(ErrorCode.INTERNAL, 'the meeting keeps closing');
     } catch (error) {
@@ -59,7 +61,12 @@ function newestPage(session: Session, room: Room, ctx: ServerContext): Promise<C
 }
 
 /** A join (or resume) reply: the room as the member finds it. */
-function joinResult(room: Room, memberId: number, page: ChatHistoryPage): JoinResult {
+function joinResult(
+  room: Room,
+  memberId: number,
+  page: ChatHistoryPage,
+  extra: Partial<JoinResult> = {},
+): JoinResult {
   return {
     meeting: room.meeting,
     you: memberId,
@@ -67,6 +74,8 @@ function joinResult(room: Room, memberId: number, page: ChatHistoryPage): JoinRe
     history: page.messages,
     historyMore: page.more,
     options: { ...room.options },
+    hands: room.hands(),
+    ...extra,
   };
 }
 
@@ -76,7 +85,10 @@ export async function meetingSnapshot(
   room: Room,
   ctx: ServerContext,
 ): Promise<JoinResult> {
-  return joinResult(room, session.id, await newestPage(session, room, ctx));
+  return joinResult(room, session.id, await newestPage(session, room, ctx), {
+    // A host or co-host coming back needs the waiting list it may have missed.
+    ...(session.member && room.isModerator(session.member) ? { waiting: room.waiting.list() } : {}),
+  });
 }
 
 /** Enters an open room; null when the room closed meanwhile. */
@@ -84,12 +96,15 @@ async function enterRoom(
   session: Session,
   room: Room,
   ctx: ServerContext,
+  created: boolean,
 ): Promise<AfterSent<JoinResult> | null> {
   if (room.size >= MEETING_MAX_MEMBERS)
     throw new MeetingError(
       ErrorCode.MEETING_FULL,
       `the meeting has ${room.size} members, the most it can hold`,
     );
+  // A meeting this session just created bars nobody and is neither locked nor waiting.
+  if (!created) await checkAdmission(room, session, ctx);
   const page = await newestPage(session, room, ctx);
   if (session.closed) throw new MeetingError(ErrorCode.NOT_LOGGED_IN, 'session ended');
   requireNoRoom(session);
@@ -126,7 +141,7 @@ export const meetingHandlers: HandlerTable<
           createdByUserId: session.userId,
           createdAt: Date.now(),
         });
-        return await enter(session, meeting, ctx);
+        return await enter(session, meeting, ctx, true);
       } catch (error) {
         if (!(error instanceof DuplicateError) || attempt >= 5) throw error;
       }
@@ -171,10 +186,23 @@ export const meetingHandlers: HandlerTable<
     return { meetings: rows.map((m) => ({ ...toMeetingInfo(m), lastJoinedAt: m.lastJoinedAt })) };
   },
 
-  setRoomOptions: (connection, { allowMultipleScreens }, ctx) => {
+  setRoomOptions: (connection, { allowMultipleScreens, locked, waitingRoom }, ctx) => {
     const { room, member } = requireRoom(requireSession(connection, ctx));
-    requireHost(room, member, 'change room options');
-    room.options.allowMultipleScreens = allowMultipleScreens;
+    if (!room.isModerator(member))
+      throw new MeetingError(
+        ErrorCode.NOT_HOST,
+        'only the host or a co-host can change room options',
+      );
+    if (allowMultipleScreens !== undefined)
+      room.options.allowMultipleScreens = allowMultipleScreens;
+    if (locked !== undefined) room.options.locked = locked;
+    if (waitingRoom !== undefined) room.options.waitingRoom = waitingRoom;
+    // Turning the waiting room off lets everyone waiting in.
+    if (waitingRoom === false)
+      for (const id of room.waiting.userIds()) {
+        room.admit(id);
+        room.waiting.admit(id);
+      }
     ctx.writes.track(ctx.db.meetings.setRoomOptions(room.id, room.options));
     room.broadcast('roomOptions', { ...room.options });
     return { ...room.options };

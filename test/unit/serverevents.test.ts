@@ -43,6 +43,15 @@ const samples: { [K in ServerEventName]: ServerEvents[K] } = {
   chat,
   kicked: { code: ErrorCode.LOGGED_IN_ELSEWHERE, message: 'logged in elsewhere' },
   protocolError: { code: 'ERR_BAD_JSON', message: 'control frame is not valid JSON' },
+  moderated: { action: 'mute', by: 'bob' },
+  removed: { by: 'bob', barred: true },
+  meetingEnded: { by: 'bob' },
+  roleChanged: { memberId: 3, userId: 7, role: 'co-host' },
+  admitted: { meetingId: 'abc123' },
+  waitingDenied: { meetingId: 'abc123' },
+  waitingList: { waiting: [{ userId: 7, username: 'alice', since: 1_700_000_000_000 }] },
+  hand: { memberId: 3, raised: true, at: 1_700_000_000_002 },
+  reaction: { memberId: 3, reaction: 'clap' },
 };
 
 function rejects(name: string, data: unknown, where: RegExp): void {

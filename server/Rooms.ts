@@ -89,6 +89,9 @@ export class Rooms extends TypedEmitter<RoomsEvents> {
     )) {
       const member = session.enter(room, joinedAt);
       room.restoreMember(member, session === host?.session);
+      // What was off stays refused until the member turns it on itself (a host's mute survives).
+      if (!session.audioOn) member.silence('audio');
+      if (!session.videoOn) member.silence('video');
       if (screen) room.startScreenShare(member);
       const stay = await this.#options.db.meetings.openStay(meeting.id, session.userId);
       if (stay !== undefined) this.#rows.set(member, Promise.resolve(stay));

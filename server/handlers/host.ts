@@ -69,6 +69,12 @@ export async function checkAdmission(
   throw new MeetingError(ErrorCode.WAITING_ROOM, 'waiting for the host to let you in');
 }
 
+/** Stores a host-muted member's media state with its session, so a restart keeps it muted. */
+function keepMedia(target: Member, ctx: ServerContext): void {
+  const { audioOn: audio, videoOn: video } = target.session;
+  ctx.writes.track(ctx.db.sessions.setMedia(target.id, { audio, video }));
+}
+
 export const hostHandlers: HandlerTable<
   | 'muteMember'
   | 'askUnmute'
@@ -88,6 +94,7 @@ export const hostHandlers: HandlerTable<
   muteMember: (connection, { memberId }, ctx) => {
     const { room, member, target } = moderate(requireSession(connection, ctx), memberId, 'mute');
     room.silence(target, 'audio', member);
+    keepMedia(target, ctx);
     return {};
   },
 
@@ -101,6 +108,7 @@ export const hostHandlers: HandlerTable<
     const session = requireSession(connection, ctx);
     const { room, member, target } = moderate(session, memberId, "turn a member's camera off");
     room.silence(target, 'video', member);
+    keepMedia(target, ctx);
     return {};
   },
 

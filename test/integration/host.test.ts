@@ -186,6 +186,31 @@ for (const kind of TEST_DATABASE_KINDS) {
       await until(() => fromBob('audio') === 2, 'audio after unmuting');
     });
 
+    it('a host mute survives a server restart: the resumed member is still muted and its audio dropped', async () => {
+      const {
+        id,
+        clients: [alice, bob],
+      } = await meeting(['alice', 'bob'], true);
+      const b = memberId(bob!);
+      await alice!.host.mute(b);
+      await until(() => bob!.self?.audio === false, 'bob to see himself muted');
+      await sleep(200);
+      await t.restart();
+      await Promise.all([alice!, bob!].map((c) => waitFor(c, 'reconnected', () => true, 10_000)));
+      assert.equal(alice!.members.find((m) => m.memberId === b)?.audio, false, 'still shown muted');
+      const drops = collect<DropReason>(t.server.room(id)!.observer, 'dropped', 1);
+      const atAlice = receive(alice!);
+      for (let i = 0; i < 3; i++) bob!.transport.send('audio', frame('audio'));
+      await until(() => drops.filter((r) => r === 'muted').length === 3, 'three muted drops');
+      assert.equal(atAlice.filter((f) => f.sender === b).length, 0, 'nothing relayed');
+      await bob!.setMediaState(true, true);
+      bob!.transport.send('audio', frame('audio'));
+      await until(
+        () => atAlice.some((f) => f.sender === b && f.link === 'audio'),
+        'audio after unmuting',
+      );
+    });
+
     it("turns a member's camera off (camera frames dropped, the screen not) and stops its screen share", async () => {
       const {
         id,

@@ -5,17 +5,18 @@
  * (tests); MEETING_UI_MEDIA=off runs without the media layer; MEETING_UI_VIDEO / _AUDIO / _SPEAKER
  * preset the device pickers (see devices.ts).
  */
-import { DESKTOP_RESIZE_REPAINT_MS } from '../../common/constants';
+import { DEFAULT_HOST, DEFAULT_PORT, DESKTOP_RESIZE_REPAINT_MS } from '../../common/constants';
 import type { QMainWindow } from '@nodegui/nodegui';
 import { Automation } from './automation';
 import { DesktopApp } from './DesktopApp';
-import { loadMediaSessionFactory, type MediaSessionFactory } from './mediaTypes';
+import { loadMediaSessionFactory, type MediaLayer } from './mediaTypes';
 import { loadNodeGui, QT_PUMP_INTERVAL_MS, stopNodeGui } from './qt';
+import { SettingsStore, settingsPath } from './settings';
 import { VideoRenderer } from './VideoRenderer';
 
 export interface DesktopClientOptions {
-  /** Server address prefilled in the login window (HOST:PORT). */
-  server: string;
+  /** Server address prefilled in the login window (HOST:PORT); default: the last one used. */
+  server?: string;
 }
 
 function debug(message: string): void {
@@ -23,13 +24,16 @@ function debug(message: string): void {
 }
 
 /** Memoises the media layer's loading: it is required once, on first use. */
-function mediaLoader(
-  env: NodeJS.ProcessEnv,
-): () => { factory: MediaSessionFactory | null; reason: string } {
-  let loaded: { factory: MediaSessionFactory | null; reason: string } | null = null;
+function mediaLoader(env: NodeJS.ProcessEnv): () => MediaLayer {
+  let loaded: MediaLayer | null = null;
   return () => {
     if (env.MEETING_UI_MEDIA === 'off')
-      return { factory: null, reason: 'media off (MEETING_UI_MEDIA=off)' };
+      return {
+        factory: null,
+        preview: null,
+        cue: null,
+        reason: 'media off (MEETING_UI_MEDIA=off)',
+      };
     loaded ??= loadMediaSessionFactory();
     return loaded;
   };
@@ -44,7 +48,12 @@ export async function runDesktopClient(opts: DesktopClientOptions): Promise<void
   // react-nodegui may only be required once NodeGui is loaded (above).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { mountApp, unmountApp } = require('./views/App') as typeof import('./views/App');
-  const app = new DesktopApp({ server: opts.server, loadMedia: mediaLoader(process.env) });
+  const settings = new SettingsStore(settingsPath(process.env));
+  const app = new DesktopApp({
+    server: opts.server ?? settings.data.server ?? `${DEFAULT_HOST}:${DEFAULT_PORT}`,
+    loadMedia: mediaLoader(process.env),
+    settings,
+  });
   const renderer = new VideoRenderer(qt);
   const window: QMainWindow = await mountApp(app, renderer);
 

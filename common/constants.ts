@@ -322,5 +322,7 @@ export const DESKTOP_PAGE_SIZES = {
   join: { width: 900, height: 640 },
   meeting: { width: 1200, height: 760 },
 } as const;
+/** V8's young generation of the desktop process is capped at this (MB per semi-space). */
+export const DESKTOP_SEMI_SPACE_MB = 2;
 /** Characters of a chat message left below which the counter turns to a warning colour. */
 export const DESKTOP_CHAT_WARN_LEFT = 200;

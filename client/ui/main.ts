@@ -5,7 +5,13 @@
  * (tests); MEETING_UI_MEDIA=off runs without the media layer; MEETING_UI_VIDEO / _AUDIO / _SPEAKER
  * preset the device pickers (see devices.ts).
  */
-import { DEFAULT_HOST, DEFAULT_PORT, DESKTOP_RESIZE_REPAINT_MS } from '../../common/constants';
+import v8 from 'node:v8';
+import {
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  DESKTOP_RESIZE_REPAINT_MS,
+  DESKTOP_SEMI_SPACE_MB,
+} from '../../common/constants';
 import type { QMainWindow } from '@nodegui/nodegui';
 import { Automation } from './automation';
 import { DesktopApp } from './DesktopApp';
@@ -44,6 +50,12 @@ export async function runDesktopClient(opts: DesktopClientOptions): Promise<void
   // React's production build (its development build checks and warns on every render); set
   // NODE_ENV=development to get React's warnings.
   process.env.NODE_ENV ??= 'production';
+  // The window paints with Qt's raster engine and uses no OpenGL; without this Qt's xcb plugin
+  // loads GLX and Mesa (llvmpipe: about 50 MB resident) at start for nothing.
+  process.env.QT_XCB_GL_INTEGRATION ??= 'none';
+  // The UI's garbage is short-lived (frames, buffers): a small young generation collects it
+  // often and cheaply instead of letting it grow to V8's default tens of MB.
+  v8.setFlagsFromString(`--max-semi-space-size=${DESKTOP_SEMI_SPACE_MB}`);
   const qt = loadNodeGui();
   // react-nodegui may only be required once NodeGui is loaded (above).
   // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -166,28 +166,24 @@ function ChatPaneImpl({ app, others, chatCount, error }: ChatPaneProps): React.R
       <Text id="meetingError" wordWrap={true}>
         {error}
       </Text>
+      <Text
+        id="chatAudience"
+        wordWrap={true}
+        style={`font-weight: bold; color: ${directed ? '#b35900' : '#2e7d32'};`}
+      >
+        {audienceText(effectiveTarget, mentioned)}
+      </Text>
       <View
         id="audienceRow"
         style="flex-direction: row; align-items: 'center'; margin-bottom: 3px;"
       >
-        <Select
-          id="chatTarget"
-          labels={targetLabels}
-          index={targetIndex}
-          onChange={onTarget}
-          style="margin-right: 6px;"
-        />
-        <Text
-          id="chatAudience"
-          style={`flex: 1; font-weight: bold; color: ${directed ? '#b35900' : '#2e7d32'};`}
-        >
-          {audienceText(effectiveTarget, mentioned)}
-        </Text>
+        <Select id="chatTarget" labels={targetLabels} index={targetIndex} onChange={onTarget} />
+        <View style="flex: 1;" />
         {mentioned.length > 0 ? (
           <Button
             id="chatSendAll"
             ref={sendAllRef}
-            text="Send to everyone"
+            text="Send to everyone instead"
             on={sendAllOn}
             style="padding: 2px 8px;"
           />

@@ -30,7 +30,7 @@ function HostOptionsImpl({
     [app],
   );
   return (
-    <View id="hostOptions" ref={root} style="flex-direction: column;">
+    <View id="hostOptions" ref={root} style="flex-direction: column; align-items: 'flex-start';">
       <Text id="hostHeading" style={HEADING}>
         Host
       </Text>

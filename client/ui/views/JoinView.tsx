@@ -179,19 +179,21 @@ export function JoinView({
             on={testOn}
             style="margin-top: 6px;"
           />
-          <CheckBox
-            id="startMutedBox"
-            ref={mutedBox}
-            text="Join with my microphone off"
-            on={mutedOn}
-            style="margin-top: 12px;"
-          />
-          <CheckBox
-            id="startCameraOffBox"
-            ref={cameraOffBox}
-            text="Join with my camera off"
-            on={cameraOffOn}
-          />
+          <View style="flex-direction: column; align-items: 'flex-start';">
+            <CheckBox
+              id="startMutedBox"
+              ref={mutedBox}
+              text="Join with my microphone off"
+              on={mutedOn}
+              style="margin-top: 12px;"
+            />
+            <CheckBox
+              id="startCameraOffBox"
+              ref={cameraOffBox}
+              text="Join with my camera off"
+              on={cameraOffOn}
+            />
+          </View>
           {joinNeedsPassword ? (
             <LineEdit
               id="joinPassword"

@@ -74,7 +74,13 @@ export function LoginView({ app }: { app: DesktopApp }): React.ReactElement {
   const submitOn = useMemo(() => ({ returnPressed: onSubmit }), [onSubmit]);
   const loginOn = useMemo(() => ({ clicked: onLogin }), [onLogin]);
   const cancelOn = useMemo(() => ({ clicked: () => app.loginPage.cancel() }), [app]);
-  const cancelRef = useRemovable<QWidget>();
+  const cancelButton = useRef<QWidget | null>(null);
+  const cancelRef = useRemovable(cancelButton);
+  // While connecting, the disabled Log in button would pass the focus on to the first field: the
+  // Cancel button takes it instead (Space or Return gives up).
+  useEffect(() => {
+    if (busy) cancelButton.current?.setFocus(FocusReason.OtherFocusReason);
+  }, [busy]);
   const registerOn = useMemo(() => ({ clicked: onRegister }), [onRegister]);
 
   return (
@@ -142,6 +148,7 @@ export function LoginView({ app }: { app: DesktopApp }): React.ReactElement {
             text={busy ? 'Connecting…' : 'Log in'}
             enabled={!busy}
             on={loginOn}
+            style="min-width: 110px;"
           />
         </View>
       </View>

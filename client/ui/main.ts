@@ -53,6 +53,9 @@ export async function runDesktopClient(opts: DesktopClientOptions): Promise<void
   // The window paints with Qt's raster engine and uses no OpenGL; without this Qt's xcb plugin
   // loads GLX and Mesa (llvmpipe: about 50 MB resident) at start for nothing.
   process.env.QT_XCB_GL_INTEGRATION ??= 'none';
+  // NodeGui asks for a shared OpenGL context at start; without GLX Qt then prints one
+  // uncategorised warning. Those developer warnings stay off stderr unless MEETING_UI_DEBUG is set.
+  if (!process.env.MEETING_UI_DEBUG) process.env.QT_LOGGING_RULES ??= 'default.warning=false';
   // The UI's garbage is short-lived (frames, buffers): a small young generation collects it
   // often and cheaply instead of letting it grow to V8's default tens of MB.
   v8.setFlagsFromString(`--max-semi-space-size=${DESKTOP_SEMI_SPACE_MB}`);

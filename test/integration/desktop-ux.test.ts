@@ -585,7 +585,7 @@ describe('desktop client UX (real window under Xvfb, real X input)', function ()
     const cams = await ui.waitForWidget('cameraSelect');
     await ui.xChoose('cameraSelect', (cams.items ?? []).indexOf('None'));
     await off;
-    await ui.waitForWidget(`tileFlags-${selfId}`, (w) => w.text.includes('camera off'));
+    await ui.waitForWidget(`video-${selfId}`, (w) => w.text === 'Camera off');
     await ui.screenshot(shot('settings'));
     await ui.xClick('settingsButton');
 

@@ -156,7 +156,11 @@ export function MeetingView({
         </Text>
         <CopyInviteButton app={app} />
         {notice ? (
-          <Text id="meetingNotice" ref={noticeRef} style="margin-left: 12px; font-weight: bold;">
+          <Text
+            id="meetingNotice"
+            ref={noticeRef}
+            style="margin-left: 12px; min-width: 420px; font-weight: bold;"
+          >
             {notice}
           </Text>
         ) : null}

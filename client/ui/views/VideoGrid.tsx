@@ -110,14 +110,18 @@ function TileImpl({
   }, [pinned, tile.username]);
   const pinOn = useMemo(() => ({ clicked: () => onPin(memberId) }), [onPin, memberId]);
   const labelRef = useTileLabel(renderer, memberId, MediaSource.CAMERA);
+  // A narrow tile (the speaker view's strip) keeps its caption to the name.
+  const narrow = width < 220;
   const flags = [
     tile.audio ? '' : 'muted',
     tile.video ? '' : 'camera off',
     active ? 'speaking' : '',
   ]
-    .filter(Boolean)
+    .filter((f) => f && !narrow)
     .join(' · ');
-  const name = `${tile.username}${tile.self ? ' (you)' : ''}${tile.isHost ? ' ★' : ''}`;
+  const name = narrow
+    ? tile.username
+    : `${tile.username}${tile.self ? ' (you)' : ''}${tile.isHost ? ' ★' : ''}`;
   const inner = {
     width: Math.max(8, width - 2 * TILE_FRAME),
     height: Math.max(8, height - 2 * TILE_FRAME - CAPTION_HEIGHT),

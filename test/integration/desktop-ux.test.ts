@@ -20,6 +20,7 @@ import { firstEmptyField } from '../../client/ui/pages/LoginPage';
 import { SettingsStore } from '../../client/ui/settings';
 import { CHAT_MAX_LENGTH, DESKTOP_TILE_ASPECT } from '../../common/constants';
 import type { ChatMessage } from '../../common/protocol';
+import { TEST_DATABASE_KINDS } from '../helpers/databases';
 import { startTestServer, waitFor, type TestServer } from '../helpers/server';
 import { ARTIFACTS, DesktopUi, hasXdotool, sleep, type UiWidget } from '../helpers/ui';
 import { ensureDisplay } from '../helpers/xvfb';
@@ -617,3 +618,85 @@ describe('desktop client UX (real window under Xvfb, real X input)', function ()
     assert.equal(saved.windowSizes.meeting?.width, 1000);
   });
 });
+
+for (const kind of TEST_DATABASE_KINDS) {
+  describe(`media session behind the desktop's join screen and settings (${kind})`, function () {
+    this.timeout(30_000);
+    let t: TestServer;
+    let tmp: string;
+    before(async () => {
+      t = await startTestServer(kind);
+      tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'meeting-ux-media-'));
+    });
+    after(async () => {
+      await t?.stop();
+      if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    });
+
+    it('starts muted (nothing sent until unmuted), switches the camera to none, mixes join cues into playout', async function () {
+      const media = loadMediaSession();
+      if (typeof media === 'string') {
+        console.log(`      SKIPPED: ${media}`);
+        this.skip();
+      }
+      const { MediaSession } = media as Exclude<typeof media, string>;
+      const a = await t.client();
+      await a.register(`ux-a-${kind}`, PASSWORD);
+      const { meeting } = await a.createMeeting('Media choices');
+      const b = await t.client();
+      await b.register(`ux-b-${kind}`, PASSWORD);
+      await b.joinMeeting(meeting.id);
+      const wav = path.join(tmp, `cue-${kind}.wav`);
+      const sender = new MediaSession(a, {
+        video: 'testpattern',
+        audio: 'tone',
+        speaker: wav,
+        startMuted: true,
+        fps: 10,
+      });
+      const receiver = new MediaSession(b, { speaker: 'none' });
+      try {
+        await receiver.start();
+        await sender.start();
+        assert.equal(sender.microphoneOn, false);
+        assert.equal(sender.cameraOn, true);
+        await sleep(600);
+        assert.equal(sender.stats().sent.audio, 0, 'a muted start sends no audio');
+        assert.ok(sender.stats().sent.video > 0);
+        await sender.setMicrophone(true);
+        await sleep(400);
+        assert.ok(sender.stats().sent.audio > 0, 'unmuted: the tone is sent');
+
+        // The camera switched to none: capture stops and the room is told.
+        const off = waitFor<[{ memberId: number; video: boolean }]>(
+          b,
+          'mediaState',
+          (m) => m.memberId === a.session?.memberId && !m.video,
+        );
+        await sender.switchDevices({ video: 'none' });
+        await off;
+        assert.equal(sender.cameraOn, false);
+        const sent = sender.stats().sent.video;
+        await sleep(300);
+        assert.equal(sender.stats().sent.video, sent, 'no camera frames after the switch');
+
+        // A join cue is mixed into what the speaker plays.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { cueFrames } = require('../../client/media/playout/cues') as {
+          cueFrames: (kind: 'join' | 'leave') => Int16Array[];
+        };
+        sender.playCue(cueFrames('join'));
+        await sleep(500);
+      } finally {
+        await sender.stop();
+        await receiver.stop();
+      }
+      const data = fs.readFileSync(wav);
+      const pcm = new Int16Array(data.buffer, data.byteOffset + 44, (data.length - 44) >> 1);
+      let peak = 0;
+      for (const v of pcm) peak = Math.max(peak, Math.abs(v));
+      console.log(`      cue in the speaker's recording: ${pcm.length} samples, peak ${peak}`);
+      assert.ok(peak > 3000, `the cue was played (peak ${peak})`);
+    });
+  });
+}

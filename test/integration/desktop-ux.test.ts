@@ -169,6 +169,26 @@ describe('desktop client UX (real window under Xvfb, real X input)', function ()
     return c;
   };
 
+  /**
+   * Presses "Join now" with the pointer. The window takes the join page's size as the page
+   * appears, so the button is clicked once the layout settled, and again if the click fell on the
+   * old geometry.
+   */
+  const xJoinNow = async (ui: DesktopUi): Promise<void> => {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await ui.waitForWidget('joinNowButton', (w) => w.enabled);
+      await sleep(300);
+      await ui.xClick('joinNowButton');
+      try {
+        await ui.waitForState((st) => st.page !== 'join', 4000, 'left the join screen');
+        return;
+      } catch {
+        // the click missed (the window was still resizing): once more
+      }
+    }
+    assert.fail('Join now did not enter the meeting');
+  };
+
   /** Logs in with real typing and opens a new meeting through the join screen. */
   const openMeeting = async (
     ui: DesktopUi,
@@ -184,7 +204,7 @@ describe('desktop client UX (real window under Xvfb, real X input)', function ()
     await ui.xKey('Return');
     await ui.waitForWidget('joinNowButton', (w) => w.enabled);
     await beforeJoin?.();
-    await ui.xClick('joinNowButton');
+    await xJoinNow(ui);
     return (await ui.waitForWidget('meetingId', (w) => w.text.length > 0)).text;
   };
 
@@ -608,7 +628,7 @@ describe('desktop client UX (real window under Xvfb, real X input)', function ()
     await ui.waitForWidget('pageRoot', (w) => w.width === 860);
     await ui.xFill('createName', 'Window again');
     await ui.xKey('Return');
-    await ui.xClick('joinNowButton');
+    await xJoinNow(ui);
     await ui.waitForWidget('meetingId', (w) => w.text.length > 0);
     const root = await ui.waitForWidget('pageRoot', (w) => w.width === 1000 && w.height === 700);
     console.log(`      meeting window kept at ${root.width}x${root.height}`);

@@ -112,6 +112,8 @@ export interface MeetingClientOptions {
 interface Outgoing {
   text: string;
   to: string | undefined;
+  /** Send a text with @mentions to the whole room. */
+  everyone: boolean;
   clientId: string;
   resolve: (message: ChatMessage) => void;
   reject: (error: Error) => void;
@@ -354,22 +356,33 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
   }
 
   /**
-   * Sends a chat message (private when `to` names a member); resolves once the server stored it.
+   * Sends a chat message (private when `to` names a member; `everyone` sends a text with @mentions
+   * to the whole room rather than to the members it names); resolves once the server stored it.
    * While reconnecting the message waits in an outbox and goes out once the session is resumed;
    * its client-generated id makes the server store it once however often it is sent.
    */
-  say(text: string, to?: string): Promise<ChatMessage> {
+  say(text: string, to?: string, options: { everyone?: boolean } = {}): Promise<ChatMessage> {
     return new Promise<ChatMessage>((resolve, reject) => {
-      const item: Outgoing = { text, to, clientId: randomUUID(), resolve, reject };
+      const item: Outgoing = {
+        text,
+        to,
+        everyone: options.everyone === true,
+        clientId: randomUUID(),
+        resolve,
+        reject,
+      };
       if (this.#reconnecting) this.#queue(item);
       else void this.#send(item);
     });
   }
 
   async #send(item: Outgoing): Promise<void> {
-    const { text, to, clientId } = item;
+    const { text, to, clientId, everyone } = item;
     try {
-      const message = await this.request('chat', to ? { text, to, clientId } : { text, clientId });
+      const message = await this.request(
+        'chat',
+        to ? { text, to, clientId } : everyone ? { text, clientId, everyone } : { text, clientId },
+      );
       this.#state.addChat(message);
       item.resolve(message);
     } catch (error) {

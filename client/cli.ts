@@ -448,8 +448,11 @@ export function buildProgram(): Command {
   program
     .command('client')
     .description('open the desktop client')
-    .option('--server <host:port>', 'server address to prefill', `${DEFAULT_HOST}:${DEFAULT_PORT}`)
-    .action(async (opts: { server: string }) => {
+    .option(
+      '--server <host:port>',
+      `server address to prefill (default: the last one used, else ${DEFAULT_HOST}:${DEFAULT_PORT})`,
+    )
+    .action(async (opts: { server?: string }) => {
       const { runDesktopClient } = await import('./ui/main');
       await runDesktopClient({ server: opts.server });
     });

@@ -296,3 +296,33 @@ export const DESKTOP_RESIZE_REPAINT_MS = 60;
 export const DESKTOP_CAMERA_STRIP = { heightShare: 0.24, minPx: 90, maxPx: 200 } as const;
 /** Smallest side of a video tile in the screen layout (px). */
 export const DESKTOP_TILE_MIN_PX = 40;
+
+// ---- desktop: join screen, meeting window, login (issue 14) ------------------------------------
+/** A login attempt (connect + log in or register) gives up after this long; Cancel ends it sooner. */
+export const DESKTOP_CONNECT_TIMEOUT_MS = 10_000;
+/** Join / leave notices and short confirmations ("Invite copied") stay this long (ms). */
+export const DESKTOP_NOTICE_MS = 4000;
+/** Camera pictures are this shape (width / height); tiles keep it, letterboxing the rest. */
+export const DESKTOP_TILE_ASPECT = 4 / 3;
+/** The join screen's microphone level meter: refresh interval (ms) and the level shown as empty (dBFS). */
+export const DESKTOP_LEVEL_METER = { intervalMs: 100, floorDb: -60 } as const;
+/** The speaker test on the join screen: a tone of this length and pitch. */
+export const DESKTOP_TEST_TONE = { ms: 1000, frequencyHz: 660 } as const;
+/** Join / leave cue sounds: length (ms) and pitch (Hz) of each note, quiet enough under speech. */
+export const DESKTOP_CUE = {
+  noteMs: 90,
+  joinHz: [660, 880],
+  leaveHz: [880, 660],
+  gain: 0.18,
+} as const;
+/** Default window size of each page; a size the user chose for a page is kept (settings file). */
+export const DESKTOP_PAGE_SIZES = {
+  login: { width: 460, height: 480 },
+  lobby: { width: 860, height: 600 },
+  join: { width: 900, height: 640 },
+  meeting: { width: 1200, height: 760 },
+} as const;
+/** V8's young generation of the desktop process is capped at this (MB per semi-space). */
+export const DESKTOP_SEMI_SPACE_MB = 2;
+/** Characters of a chat message left below which the counter turns to a warning colour. */
+export const DESKTOP_CHAT_WARN_LEFT = 200;

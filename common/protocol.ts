@@ -56,6 +56,8 @@ export const RequestSchemas = {
     to: z.string().max(64).optional(),
     /** The sender's idempotency key: a message re-sent after a reconnect is stored once. */
     clientId: z.string().min(1).max(CHAT_CLIENT_ID_MAX).optional(),
+    /** Deliver to the whole room even though the text @mentions someone (mentions then mark nothing). */
+    everyone: z.boolean().optional(),
   }),
   recentMeetings: empty,
   /** The page of the meeting's chat history before message id `before` (newest page without). */

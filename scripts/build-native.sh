@@ -96,5 +96,6 @@ native naudiodon node_modules/naudiodon 'build/Release/naudiodon.node build/Rele
 native @discordjs/opus node_modules/@discordjs/opus 'prebuild' build_opus
 native qode-shim native/qode-shim 'build/Release/qode_shim.node' build_plain "-$(cat native/qode-shim/*.cc native/qode-shim/binding.gyp | sha256sum | cut -c1-12)"
 native x11-grab native/x11-grab 'build/Release/x11_grab.node' build_plain "-$(cat native/x11-grab/*.cc native/x11-grab/binding.gyp | sha256sum | cut -c1-12)"
+native audio-quiet native/audio-quiet 'build/Release/audio_quiet.node' build_plain "-$(cat native/audio-quiet/*.c native/audio-quiet/binding.gyp | sha256sum | cut -c1-12)"
 native @nodegui/nodegui node_modules/@nodegui/nodegui 'build/Release/nodegui_core.node' build_nodegui
 native @u4/opencv4nodejs node_modules/@u4/opencv4nodejs 'build/Release/opencv4nodejs.node' build_opencv

@@ -22,6 +22,17 @@ export type { RemoteVideoFrame } from './ReceivePath';
 export interface MediaSessionOptions extends SendPathOptions, ReceivePathOptions {
   /** Face effect to start with (default: the one the account chose last). */
   effect?: FaceEffectName;
+  /** Start with the microphone off (default: on when one is configured); it opens on unmute. */
+  startMuted?: boolean;
+  /** Start with the camera off (default: on when one is configured). */
+  startCameraOff?: boolean;
+}
+
+/** Devices a running session can switch to (see `MediaSession.switchDevices`). */
+export interface MediaDevices {
+  video?: SendPathOptions['video'];
+  audio?: SendPathOptions['audio'];
+  speaker?: ReceivePathOptions['speaker'];
 }
 
 /** What the session sent and received: the send path's counters plus the receive path's stats. */
@@ -61,15 +72,15 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   constructor(client: MeetingClient, options: MediaSessionOptions = {}) {
     super();
     this.#client = client;
-    this.#options = options;
-    this.#cameraOn = (options.video ?? 'none') !== 'none';
-    this.#microphoneOn = (options.audio ?? 'none') !== 'none';
+    this.#options = { ...options };
+    this.#cameraOn = (options.video ?? 'none') !== 'none' && !options.startCameraOff;
+    this.#microphoneOn = (options.audio ?? 'none') !== 'none' && !options.startMuted;
     const error = (e: Error): void => void this.safeEmit('error', e);
-    this.#send = new SendPath(client.transport, client.clock, options, {
+    this.#send = new SendPath(client.transport, client.clock, this.#options, {
       localVideo: (frame) => this.safeEmit('localVideo', frame),
       error,
     });
-    this.#receive = new ReceivePath(client.transport, client.clock, options, {
+    this.#receive = new ReceivePath(client.transport, client.clock, this.#options, {
       video: (frame) => this.safeEmit('video', frame),
       playout: (samples) => this.safeEmit('playout', samples),
       activeSpeaker: (id) => this.safeEmit('activeSpeaker', id),
@@ -133,6 +144,38 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     if (on) this.#send.openCamera();
     else this.#send.closeCamera();
     await this.#client.setMediaState(this.#microphoneOn, this.#cameraOn);
+  }
+
+  /**
+   * Switches capture and playback devices without leaving: an open camera or microphone moves to
+   * the new device; choosing 'none' turns it off (and the room is told).
+   */
+  async switchDevices(devices: MediaDevices): Promise<void> {
+    const options = this.#options;
+    const current = { video: options.video ?? 'none', audio: options.audio ?? 'none' };
+    if (devices.video !== undefined) options.video = devices.video;
+    if (devices.audio !== undefined) options.audio = devices.audio;
+    await this.#send.switchSources({ video: options.video, audio: options.audio });
+    if (devices.speaker !== undefined) await this.#receive.switchSpeaker(devices.speaker);
+    // A device switched to 'none' turns its kind off; one switched from 'none' stays off until asked.
+    const cameraOn = this.#cameraOn && (options.video ?? 'none') !== 'none';
+    const microphoneOn = this.#microphoneOn && (options.audio ?? 'none') !== 'none';
+    const changed =
+      cameraOn !== this.#cameraOn ||
+      microphoneOn !== this.#microphoneOn ||
+      current.video !== options.video ||
+      current.audio !== options.audio;
+    if (!cameraOn) this.#send.closeCamera();
+    if (!microphoneOn) await this.#send.closeMicrophone();
+    this.#cameraOn = cameraOn;
+    this.#microphoneOn = microphoneOn;
+    if (changed && this.#started)
+      await this.#client.setMediaState(this.#microphoneOn, this.#cameraOn);
+  }
+
+  /** Mixes a short local sound into playback (join / leave cues); nothing without a speaker. */
+  playCue(frames: readonly Int16Array[]): void {
+    this.#receive.playCue(frames);
   }
 
   /** Switches the face effect from the next frame on; remembered for the account, the room is told. */

@@ -107,7 +107,7 @@ class Window {
 export class ReceivePath {
   readonly #transport: MediaTransport;
   readonly #clock: ClockSync;
-  readonly #options: ReceivePathOptions;
+  #options: ReceivePathOptions;
   readonly #hooks: ReceivePathHooks;
   readonly #mixer = new Mixer();
   readonly #activeSpeaker = new ActiveSpeaker();
@@ -117,6 +117,9 @@ export class ReceivePath {
   readonly #audioLatency = new Window();
   readonly #counts = { audio: 0, video: 0, videoDropped: 0, audioStale: 0 };
   #sink: AudioSink | null = null;
+  /** Short local sounds (join/leave cues) mixed into the next ticks, one 20 ms frame each. */
+  readonly #cue: Int16Array[] = [];
+  #running = false;
   readonly #onFrame = (frame: Buffer, kind: MediaLinkKind): void => this.#receive(frame, kind);
 
   constructor(
@@ -136,17 +139,39 @@ export class ReceivePath {
   /** Opens playback and starts receiving. */
   start(): void {
     this.#transport.on('frame', this.#onFrame);
-    const speaker = this.#options.speaker ?? 'none';
-    if (speaker !== 'none') {
-      this.#sink = AudioSink.open(speaker);
-      this.#sink.on('error', (e) => this.#hooks.error(e));
-    }
+    this.#running = true;
+    this.#openSink();
     this.#playout.start();
+  }
+
+  #openSink(): void {
+    const speaker = this.#options.speaker ?? 'none';
+    if (speaker === 'none') return;
+    this.#sink = AudioSink.open(speaker);
+    this.#sink.on('error', (e) => this.#hooks.error(e));
+  }
+
+  /** Plays through another speaker from now on (the current one is closed). */
+  async switchSpeaker(speaker: AudioSinkSpec | 'none'): Promise<void> {
+    if (speaker === (this.#options.speaker ?? 'none')) return;
+    this.#options = { ...this.#options, speaker };
+    const old = this.#sink;
+    this.#sink = null;
+    await old?.close();
+    if (this.#running) this.#openSink();
+  }
+
+  /** Mixes a short local sound (20 ms frames) into what is played next; bounded to one second. */
+  playCue(frames: readonly Int16Array[]): void {
+    if (!this.#sink) return;
+    for (const f of frames) if (this.#cue.length < 1000 / AUDIO_FRAME_MS) this.#cue.push(f);
   }
 
   /** Stops receiving and closes playback. */
   async stop(): Promise<void> {
     this.#transport.off('frame', this.#onFrame);
+    this.#running = false;
+    this.#cue.length = 0;
     this.#playout.stop();
     await this.#sink?.close();
     this.#sink = null;
@@ -265,6 +290,8 @@ export class ReceivePath {
       frames.push(pcm);
     }
     if (levels.length > 0) this.#activeSpeaker.update(levels);
+    const cue = this.#cue.shift();
+    if (cue) frames.push(cue);
     if (frames.length === 0) return;
     const mixed = this.#mixer.mix(frames);
     this.#sink?.write(mixed);

@@ -65,7 +65,7 @@ export class SendPath {
   readonly effects = new FaceEffects();
   readonly #transport: MediaTransport;
   readonly #clock: ClockSync;
-  readonly #options: SendPathOptions;
+  #options: SendPathOptions;
   readonly #hooks: SendPathHooks;
   readonly #vad = new Vad();
   readonly #opus = new OpusCodec();
@@ -87,8 +87,34 @@ export class SendPath {
   ) {
     this.#transport = transport;
     this.#clock = clock;
-    this.#options = options;
+    this.#options = { ...options };
     this.#hooks = hooks;
+  }
+
+  /** True while the camera is captured. */
+  get cameraOpen(): boolean {
+    return this.#camera !== null;
+  }
+  /** True while the microphone is captured. */
+  get microphoneOpen(): boolean {
+    return this.#microphone !== null;
+  }
+
+  /**
+   * Uses other capture devices from now on: a source that is open and changed is closed and opened
+   * again on the new device (a closed one opens on it next time).
+   */
+  async switchSources(sources: Pick<SendPathOptions, 'video' | 'audio'>): Promise<void> {
+    const before = this.#options;
+    this.#options = { ...before, ...sources };
+    if (sources.video !== undefined && sources.video !== before.video && this.#camera) {
+      this.closeCamera();
+      this.openCamera();
+    }
+    if (sources.audio !== undefined && sources.audio !== before.audio && this.#microphone) {
+      await this.closeMicrophone();
+      this.openMicrophone();
+    }
   }
 
   /** A copy of the counters. */

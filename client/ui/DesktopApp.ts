@@ -15,8 +15,11 @@ import { describeError } from './format';
 import type { MediaSessionLike } from './mediaTypes';
 import type { AppContext, DesktopAppEvents, DesktopState } from './pages/AppContext';
 import { LobbyPage } from './pages/LobbyPage';
+import { JoinPage } from './pages/JoinPage';
 import { LoginPage } from './pages/LoginPage';
 import { MeetingPage, type MediaLoader } from './pages/MeetingPage';
+import { SettingsStore } from './settings';
+import { DESKTOP_NOTICE_MS } from '../../common/constants';
 
 export type { DesktopAppEvents, DesktopState, Page, RecentMeeting } from './pages/AppContext';
 
@@ -30,6 +33,8 @@ export interface DesktopAppOptions {
   env?: NodeJS.ProcessEnv;
   /** Lists the device pickers' choices (default: cameras and PortAudio's devices). */
   listDevices?: (videoFile: string | null) => DeviceLists;
+  /** What is remembered between runs (default: nothing). */
+  settings?: SettingsStore;
 }
 
 export class DesktopApp extends TypedEmitter<DesktopAppEvents> {
@@ -37,8 +42,13 @@ export class DesktopApp extends TypedEmitter<DesktopAppEvents> {
   readonly loginPage: LoginPage;
   /** Create or join a meeting, recent meetings, device choices. */
   readonly lobbyPage: LobbyPage;
+  /** The join screen: preview, level meter, speaker test, start muted / camera off. */
+  readonly joinPage: JoinPage;
   /** Media, microphone and camera, face effect, screen share, chat, leaving. */
   readonly meetingPage: MeetingPage;
+  /** What is remembered between runs (server, username, window sizes). */
+  readonly settings: SettingsStore;
+  #noticeTimer: NodeJS.Timeout | null = null;
   #state: DesktopState;
   #client: MeetingClient | null = null;
   #closed = false;
@@ -47,14 +57,33 @@ export class DesktopApp extends TypedEmitter<DesktopAppEvents> {
   constructor(options: DesktopAppOptions) {
     super();
     const env = options.env ?? process.env;
+    this.settings = options.settings ?? new SettingsStore(null);
+    const remembered = this.settings.data;
     this.#state = {
       page: 'login',
-      server: options.server,
+      // An address given on the command line wins over the remembered one.
+      server: options.server || remembered.server || '',
       busy: false,
       registerMode: false,
       loginError: '',
-      lastUsername: '',
+      loginInfo: '',
+      loginFocus: null,
+      loginFocusTick: 0,
+      lastUsername: remembered.username ?? '',
       lobbyError: '',
+      lobbyInfo: '',
+      pending: null,
+      startMuted: false,
+      startCameraOff: false,
+      speakerTest: false,
+      notice: '',
+      viewMode: 'gallery',
+      pinned: null,
+      sidePane: true,
+      unreadChat: 0,
+      connectionDetails: false,
+      settingsOpen: false,
+      fullScreen: false,
       joinNeedsPassword: false,
       joinId: '',
       recent: [],
@@ -70,17 +99,35 @@ export class DesktopApp extends TypedEmitter<DesktopAppEvents> {
     };
     const context = this.#context();
     this.meetingPage = new MeetingPage(context, options.loadMedia);
+    const loadMedia = options.loadMedia;
     this.lobbyPage = new LobbyPage(context, {
       env,
       listDevices: options.listDevices ?? listDevices,
-      entered: (client) => this.meetingPage.startMedia(client),
+      entered: async (client) => {
+        await this.meetingPage.startMedia(client);
+        // The effect chosen on the join screen (remembered for the account, told to the room).
+        if (this.joinPage.effect !== this.meetingPage.effect)
+          await this.meetingPage.setEffect(this.joinPage.effect);
+      },
+      chosen: (pending) => this.joinPage.open(pending, this.meetingPage.effect),
+    });
+    this.joinPage = new JoinPage(context, {
+      preview: () => {
+        if (!loadMedia) return { factory: null, reason: 'media disabled' };
+        const layer = loadMedia();
+        return { factory: layer.preview ?? null, reason: layer.reason };
+      },
+      enter: (pending) => this.lobbyPage.enter(pending),
+      setDevices: (patch) => this.lobbyPage.setDevices(patch),
     });
     this.loginPage = new LoginPage(context, {
       loggedIn: (client) => this.#loggedIn(client),
       loggingOut: async () => {
+        await this.joinPage.stopPreview();
         await this.meetingPage.stopMedia();
         this.#dropClient();
       },
+      remember: (server, username) => this.settings.update({ server, username }),
     });
   }
 
@@ -195,8 +242,17 @@ export class DesktopApp extends TypedEmitter<DesktopAppEvents> {
     const changed = (): void => {
       this.safeEmit('meeting');
     };
-    on('memberJoined', changed);
-    on('memberLeft', changed);
+    on('memberJoined', (member) => {
+      this.#notify(`${member.username} joined`);
+      this.meetingPage.cue('join');
+      changed();
+    });
+    on('memberLeft', (member) => {
+      this.#notify(`${member.username} left`);
+      this.meetingPage.cue('leave');
+      if (this.#state.pinned === member.memberId) this.#set({ pinned: null });
+      changed();
+    });
     on('hostChanged', changed);
     on('mediaState', changed);
     on('effectChanged', changed);
@@ -213,6 +269,7 @@ export class DesktopApp extends TypedEmitter<DesktopAppEvents> {
       this.safeEmit('meeting');
     });
     on('chat', (message) => {
+      if (!this.#state.sidePane) this.#set({ unreadChat: this.#state.unreadChat + 1 });
       this.safeEmit('chat', message);
       this.safeEmit('meeting');
     });
@@ -222,20 +279,27 @@ export class DesktopApp extends TypedEmitter<DesktopAppEvents> {
         meetingError: '',
         toolbarError: '',
         lobbyError: '',
+        lobbyInfo: '',
         joinNeedsPassword: false,
         joinId: '',
+        pending: null,
+        notice: '',
+        pinned: null,
+        unreadChat: 0,
+        settingsOpen: false,
       });
       this.safeEmit('meeting');
     });
     on('left', () => {
       void this.meetingPage.stopMedia();
       if (this.#client === client && client.session) {
-        this.#set({ page: 'lobby' });
+        this.#set({ page: 'lobby', fullScreen: false });
         void this.lobbyPage.refreshRecent();
       }
       this.safeEmit('meeting');
     });
     on('kicked', (kicked) => {
+      void this.joinPage.stopPreview();
       void this.meetingPage.stopMedia();
       const text = describeError(new MeetingError(kicked.code, kicked.message));
       this.#dropClient();
@@ -245,6 +309,7 @@ export class DesktopApp extends TypedEmitter<DesktopAppEvents> {
     on('close', () => {
       this.#set({ reconnecting: null });
       if (this.#client !== client) return;
+      void this.joinPage.stopPreview();
       void this.meetingPage.stopMedia();
       this.#dropClient();
       if (!this.#closed)
@@ -254,6 +319,57 @@ export class DesktopApp extends TypedEmitter<DesktopAppEvents> {
           loginError: describeError(new MeetingError(ErrorCode.CONNECTION_CLOSED, 'closed')),
         });
     });
+  }
+
+  // ---- the meeting window's view choices --------------------------------------------------------
+
+  /** Shows a short notice in the meeting window (replacing the previous one). */
+  #notify(text: string): void {
+    if (this.#noticeTimer) clearTimeout(this.#noticeTimer);
+    this.#set({ notice: text });
+    this.#noticeTimer = setTimeout(() => {
+      this.#noticeTimer = null;
+      this.#set({ notice: '' });
+    }, DESKTOP_NOTICE_MS);
+    this.#noticeTimer.unref();
+  }
+
+  /** Shows a short notice (e.g. "Invite copied"). */
+  notify(text: string): void {
+    this.#notify(text);
+  }
+
+  /** Gallery (every tile the same size) or speaker view (one large tile over a strip). */
+  setViewMode(mode: 'gallery' | 'speaker'): void {
+    this.#set({ viewMode: mode, ...(mode === 'gallery' ? { pinned: null } : {}) });
+  }
+
+  /** Pins a member large in the speaker view (again: unpins). */
+  togglePin(memberId: number): void {
+    if (this.#state.pinned === memberId) this.#set({ pinned: null });
+    else this.#set({ pinned: memberId, viewMode: 'speaker' });
+  }
+
+  /** Shows or hides the people and chat pane; showing it marks the chat read. */
+  toggleSidePane(): void {
+    const show = !this.#state.sidePane;
+    this.#set({ sidePane: show, ...(show ? { unreadChat: 0 } : {}) });
+  }
+
+  /** Shows or hides the status bar's developer figures. */
+  toggleConnectionDetails(): void {
+    this.#set({ connectionDetails: !this.#state.connectionDetails });
+  }
+
+  /** Fills the screen with the window, or returns it to its size. */
+  toggleFullScreen(): void {
+    this.#set({ fullScreen: !this.#state.fullScreen });
+  }
+
+  /** Shows or hides the in-meeting device settings. */
+  toggleSettings(): void {
+    if (!this.#state.settingsOpen && !this.#state.deviceLists) this.lobbyPage.refreshDevices();
+    this.#set({ settingsOpen: !this.#state.settingsOpen });
   }
 
   #dropClient(): void {
@@ -267,7 +383,9 @@ export class DesktopApp extends TypedEmitter<DesktopAppEvents> {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#noticeTimer) clearTimeout(this.#noticeTimer);
     const client = this.#client;
+    await this.joinPage.stopPreview();
     await this.meetingPage.stopMedia();
     this.#dropClient();
     if (client) {

@@ -11,7 +11,10 @@
 import type { QLabel, QPixmap } from '@nodegui/nodegui';
 import { MediaSource } from '../../common/constants';
 import { bmpFromBgr } from './bmp';
-import type { MediaSessionLike, Picture, RemoteVideoFrame } from './mediaTypes';
+import type { MediaSessionLike, Picture, PreviewLike, RemoteVideoFrame } from './mediaTypes';
+
+/** The tile key of the join screen's camera preview (no member has this id). */
+export const PREVIEW_MEMBER = -1;
 
 type NodeGui = typeof import('@nodegui/nodegui');
 
@@ -48,6 +51,9 @@ export class VideoRenderer {
   #scheduled: NodeJS.Immediate | null = null;
   #selfId: number | null = null;
   #media: MediaSessionLike | null = null;
+  #preview: PreviewLike | null = null;
+  /** One pixmap per tile that frames are loaded into, in place (no new native picture per frame). */
+  readonly #loaders = new Map<TileKey, QPixmap>();
   #stats = { rendered: 0, skipped: 0, failed: 0, renderMs: 0 };
 
   readonly #onVideo = (frame: RemoteVideoFrame): void => {
@@ -57,6 +63,7 @@ export class VideoRenderer {
   readonly #onLocal = (picture: Picture): void => {
     if (this.#selfId !== null) this.push(this.#selfId, picture);
   };
+  readonly #onPreview = (picture: Picture): void => this.push(PREVIEW_MEMBER, picture);
 
   constructor(qt: NodeGui) {
     this.#qt = qt;
@@ -74,6 +81,13 @@ export class VideoRenderer {
       media.on('video', this.#onVideo);
       media.on('localVideo', this.#onLocal);
     }
+  }
+
+  /** Follows the join screen's preview (null detaches). */
+  attachPreview(preview: PreviewLike | null): void {
+    this.#preview?.off('video', this.#onPreview);
+    this.#preview = preview;
+    preview?.on('video', this.#onPreview);
   }
 
   /** Registers the label of a member's camera tile (or, with source 1, screen tile). */
@@ -117,6 +131,7 @@ export class VideoRenderer {
       this.#pending.delete(key);
       this.#last.delete(key);
       this.#placeholders.delete(key);
+      this.#loaders.delete(key);
     }
   }
 
@@ -136,11 +151,22 @@ export class VideoRenderer {
       const label = this.#labels.get(key);
       if (!label) continue;
       const started = performance.now();
-      const pixmap = new this.#qt.QPixmap();
+      let pixmap = this.#loaders.get(key);
+      if (!pixmap) {
+        pixmap = new this.#qt.QPixmap();
+        this.#loaders.set(key, pixmap);
+      }
+      // The self view and the preview are mirrored, as people expect to see themselves.
+      const [memberId, source] = key.split(':').map(Number) as [number, number];
+      const mirror =
+        source === MediaSource.CAMERA && (memberId === this.#selfId || memberId === PREVIEW_MEMBER);
       const loaded =
         picture.format === 'jpeg'
           ? pixmap.loadFromData(picture.data, 'JPG')
-          : pixmap.loadFromData(bmpFromBgr(picture.data, picture.width, picture.height), 'BMP');
+          : pixmap.loadFromData(
+              bmpFromBgr(picture.data, picture.width, picture.height, mirror),
+              'BMP',
+            );
       if (!loaded) {
         this.#stats.failed++;
         continue;
@@ -149,7 +175,6 @@ export class VideoRenderer {
       this.#paint(label, pixmap);
       this.#stats.rendered++;
       this.#stats.renderMs += performance.now() - started;
-      const [memberId, source] = key.split(':').map(Number) as [number, number];
       const counts = source === MediaSource.SCREEN ? this.#perScreen : this.#perMember;
       counts.set(memberId, (counts.get(memberId) ?? 0) + 1);
     }
@@ -206,6 +231,8 @@ export class VideoRenderer {
   /** Detaches from the media session and drops every picture. */
   clear(): void {
     this.attach(null, null);
+    this.attachPreview(null);
+    this.#loaders.clear();
     if (this.#scheduled) clearImmediate(this.#scheduled);
     this.#scheduled = null;
     this.#pending.clear();

@@ -14,6 +14,8 @@
  *   {"id":7,"cmd":"state"}                         page, meeting, members, effect, screen share,
  *                                                  room options, renderer stats, status
  *   {"id":8,"cmd":"quit"}                          closes the window (the app quits)
+ *   {"id":9,"cmd":"memory"}                        rss, heapUsed, heapTotal, external (MB)
+ *   {"id":10,"cmd":"clipboard"}                    the clipboard's text
  *
  * Events: {"@ui":"ready","launchMs":…} once the login window is up and the pump runs.
  */
@@ -40,6 +42,8 @@ export interface WidgetInfo {
   items?: string[];
   current?: number;
   checked?: boolean;
+  /** True for the widget that has the keyboard focus. */
+  focused?: boolean;
 }
 
 export interface AutomationOptions {
@@ -168,6 +172,20 @@ export class Automation {
       }
       case 'state':
         return this.#state();
+      case 'memory': {
+        // MB of the process: resident, V8's heap, and memory V8 knows about outside its heap.
+        const m = process.memoryUsage();
+        const mb = (n: number): number => Math.round((n / 1048576) * 10) / 10;
+        return {
+          rss: mb(m.rss),
+          heapUsed: mb(m.heapUsed),
+          heapTotal: mb(m.heapTotal),
+          external: mb(m.external),
+        };
+      }
+      case 'clipboard':
+        return { text: this.#qt.QApplication.clipboard()?.text() ?? '' };
+
       case 'quit':
         setImmediate(() => this.#window.close());
         return null;
@@ -195,6 +213,7 @@ export class Automation {
       activeSpeaker: app.activeSpeaker,
       renderer: this.#renderer.stats(),
       status: statusText(app, this.#renderer),
+      fullScreen: this.#window.isFullScreen(),
       nativesKeptAlive: this.#keepAlive.size,
     };
   }
@@ -233,6 +252,7 @@ export class Automation {
           w instanceof qt.QComboBox ||
           w instanceof qt.QAbstractItemView ||
           w instanceof qt.QLabel ||
+          w instanceof qt.QProgressBar ||
           w instanceof qt.QAbstractScrollArea;
         if (leaf || !w.native) return;
         const natives = (
@@ -305,7 +325,11 @@ export class Automation {
     } else if (w instanceof qt.QLabel) {
       info.cls = 'QLabel';
       info.text = w.text();
+    } else if (w instanceof qt.QProgressBar) {
+      info.cls = 'QProgressBar';
+      info.text = String(w.value());
     }
+    if (w.hasFocus()) info.focused = true;
     return info;
   }
 }

@@ -105,6 +105,10 @@ export async function runRenderBench(options: BenchOptions): Promise<BenchResult
       { windowTitle: 'render bench', minSize: { width: 860, height: 640 } },
       React.createElement(VideoGrid, {
         tiles,
+        viewMode: 'gallery',
+        pinned: null,
+        onPin: () => undefined,
+        selfId: null,
         screens: [],
         activeSpeaker: 1,
         renderer,

@@ -29,6 +29,7 @@ const FRIENDLY: Partial<Record<ErrorCodeValue, string>> = {
   [ErrorCode.SHUTTING_DOWN]: 'The server is shutting down',
   [ErrorCode.SCREEN_SHARE_BUSY]: 'Someone else is sharing their screen',
   [ErrorCode.NOT_HOST]: 'Only the host can do that',
+  [ErrorCode.BAD_REQUEST]: 'The server could not accept that (too long or malformed)',
 };
 
 /** One line for an inline error label: a readable sentence followed by the stable code. */
@@ -94,6 +95,37 @@ export function screenLayout(
   };
 }
 
+/**
+ * The largest tile (picture plus `chrome`: frame and caption) that fits `cell` while its picture
+ * keeps `aspect` (width / height); the rest of the cell is left empty, not filled with black bars.
+ */
+export function fitTile(cell: Size, aspect: number, chrome: Size, min = DESKTOP_TILE_MIN_PX): Size {
+  let pw = Math.max(1, cell.width - chrome.width);
+  let ph = Math.max(1, cell.height - chrome.height);
+  if (pw / ph > aspect) pw = Math.floor(ph * aspect);
+  else ph = Math.floor(pw / aspect);
+  return {
+    width: Math.max(min, pw + chrome.width),
+    height: Math.max(min, ph + chrome.height),
+  };
+}
+
+/**
+ * Who the speaker view shows large: the pinned member, else the active speaker (someone else
+ * before oneself), else the first other member, else oneself.
+ */
+export function speakerViewMain(
+  memberIds: readonly number[],
+  selfId: number | null,
+  pinned: number | null,
+  activeSpeaker: number | null,
+): number | null {
+  if (pinned !== null && memberIds.includes(pinned)) return pinned;
+  if (activeSpeaker !== null && activeSpeaker !== selfId && memberIds.includes(activeSpeaker))
+    return activeSpeaker;
+  return memberIds.find((id) => id !== selfId) ?? memberIds[0] ?? null;
+}
+
 /** How a chat message relates to the viewer, for marking it. */
 export type ChatKind = 'public' | 'private' | 'mention';
 
@@ -108,9 +140,13 @@ function clock(at: number): string {
   return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
 }
 
-/** The chat log line of a message as `me` sees it; private and mention messages are marked. */
+/**
+ * The chat log line of a message as `me` sees it, with its audience: private messages and
+ * mention-only messages say who got them ("to everyone" is said for one's own lines).
+ */
 export function formatChatLine(message: ChatMessage, me: string): string {
-  const from = message.from.username === me ? 'you' : message.from.username;
+  const mine = message.from.username === me;
+  const from = mine ? 'you' : message.from.username;
   switch (chatKind(message)) {
     case 'private': {
       const to = message.to === me ? 'you' : message.to;
@@ -118,16 +154,36 @@ export function formatChatLine(message: ChatMessage, me: string): string {
     }
     case 'mention': {
       const names = (message.mentions ?? []).map((n) => `@${n}`).join(' ');
-      return `${clock(message.at)}  [mention ${names}] ${from}: ${message.text}`;
+      return `${clock(message.at)}  [only ${names}] ${from}: ${message.text}`;
     }
     default:
-      return `${clock(message.at)}  ${from}: ${message.text}`;
+      return `${clock(message.at)}  ${mine ? '[everyone] ' : ''}${from}: ${message.text}`;
   }
+}
+
+/** The pattern the server reads `@name` mentions with (common to both, see server/handlers/chat.ts). */
+const MENTION = /@([A-Za-z0-9_.-]{3,32})/g;
+
+/**
+ * Who a message typed now would reach: 'everyone', or the members it mentions (the server then
+ * delivers it to them only), in the order typed. Names not in the meeting do not count.
+ */
+export function mentionedMembers(text: string, members: readonly string[]): string[] {
+  const found: string[] = [];
+  for (const m of text.matchAll(MENTION)) {
+    const name = m[1] as string;
+    if (members.includes(name) && !found.includes(name)) found.push(name);
+  }
+  return found;
 }
 
 /** True when the message names `me` (a mention of me, or a private message to me). */
 export function concernsMe(message: ChatMessage, me: string): boolean {
-  return message.to === me || (message.mentions ?? []).includes(me);
+  return (
+    message.to === me ||
+    (message.mentions ?? []).includes(me) ||
+    (message.from.username !== me && mentionedMembers(message.text, [me]).length > 0)
+  );
 }
 
 const EFFECT_LABELS: Record<FaceEffectName, string> = {

@@ -5,17 +5,24 @@
  * (tests); MEETING_UI_MEDIA=off runs without the media layer; MEETING_UI_VIDEO / _AUDIO / _SPEAKER
  * preset the device pickers (see devices.ts).
  */
-import { DESKTOP_RESIZE_REPAINT_MS } from '../../common/constants';
+import v8 from 'node:v8';
+import {
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  DESKTOP_RESIZE_REPAINT_MS,
+  DESKTOP_SEMI_SPACE_MB,
+} from '../../common/constants';
 import type { QMainWindow } from '@nodegui/nodegui';
 import { Automation } from './automation';
 import { DesktopApp } from './DesktopApp';
-import { loadMediaSessionFactory, type MediaSessionFactory } from './mediaTypes';
+import { loadMediaSessionFactory, type MediaLayer } from './mediaTypes';
 import { loadNodeGui, QT_PUMP_INTERVAL_MS, stopNodeGui } from './qt';
+import { SettingsStore, settingsPath } from './settings';
 import { VideoRenderer } from './VideoRenderer';
 
 export interface DesktopClientOptions {
-  /** Server address prefilled in the login window (HOST:PORT). */
-  server: string;
+  /** Server address prefilled in the login window (HOST:PORT); default: the last one used. */
+  server?: string;
 }
 
 function debug(message: string): void {
@@ -23,13 +30,16 @@ function debug(message: string): void {
 }
 
 /** Memoises the media layer's loading: it is required once, on first use. */
-function mediaLoader(
-  env: NodeJS.ProcessEnv,
-): () => { factory: MediaSessionFactory | null; reason: string } {
-  let loaded: { factory: MediaSessionFactory | null; reason: string } | null = null;
+function mediaLoader(env: NodeJS.ProcessEnv): () => MediaLayer {
+  let loaded: MediaLayer | null = null;
   return () => {
     if (env.MEETING_UI_MEDIA === 'off')
-      return { factory: null, reason: 'media off (MEETING_UI_MEDIA=off)' };
+      return {
+        factory: null,
+        preview: null,
+        cue: null,
+        reason: 'media off (MEETING_UI_MEDIA=off)',
+      };
     loaded ??= loadMediaSessionFactory();
     return loaded;
   };
@@ -40,11 +50,25 @@ export async function runDesktopClient(opts: DesktopClientOptions): Promise<void
   // React's production build (its development build checks and warns on every render); set
   // NODE_ENV=development to get React's warnings.
   process.env.NODE_ENV ??= 'production';
+  // The window paints with Qt's raster engine and uses no OpenGL; without this Qt's xcb plugin
+  // loads GLX and Mesa (llvmpipe: about 50 MB resident) at start for nothing.
+  process.env.QT_XCB_GL_INTEGRATION ??= 'none';
+  // NodeGui asks for a shared OpenGL context at start; without GLX Qt then prints one
+  // uncategorised warning. Those developer warnings stay off stderr unless MEETING_UI_DEBUG is set.
+  if (!process.env.MEETING_UI_DEBUG) process.env.QT_LOGGING_RULES ??= 'default.warning=false';
+  // The UI's garbage is short-lived (frames, buffers): a small young generation collects it
+  // often and cheaply instead of letting it grow to V8's default tens of MB.
+  v8.setFlagsFromString(`--max-semi-space-size=${DESKTOP_SEMI_SPACE_MB}`);
   const qt = loadNodeGui();
   // react-nodegui may only be required once NodeGui is loaded (above).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { mountApp, unmountApp } = require('./views/App') as typeof import('./views/App');
-  const app = new DesktopApp({ server: opts.server, loadMedia: mediaLoader(process.env) });
+  const settings = new SettingsStore(settingsPath(process.env));
+  const app = new DesktopApp({
+    server: opts.server ?? settings.data.server ?? `${DEFAULT_HOST}:${DEFAULT_PORT}`,
+    loadMedia: mediaLoader(process.env),
+    settings,
+  });
   const renderer = new VideoRenderer(qt);
   const window: QMainWindow = await mountApp(app, renderer);
 

@@ -8,14 +8,30 @@ function ms(value: number | null): string {
     : `${value < 10 ? value.toFixed(1) : Math.round(value)} ms`;
 }
 
-/** The status text for the current state (exported for the automation channel). */
-export function statusText(app: DesktopApp, renderer: VideoRenderer): string {
+/** A plain word for the link's quality from its round trip. */
+function quality(rtt: number | null): string {
+  if (rtt === null || Number.isNaN(rtt)) return '';
+  if (rtt < 80) return 'good connection';
+  if (rtt < 250) return 'fair connection';
+  return 'poor connection';
+}
+
+/**
+ * The status text for the current state (exported for the automation channel): who is connected
+ * where and how well; with `details` (the "Connection details" toggle) the developer figures too.
+ */
+export function statusText(app: DesktopApp, renderer: VideoRenderer, details = true): string {
   const client = app.client;
   if (!client?.connected) return 'Disconnected';
-  const parts = [
-    `Connected to ${client.address.host}:${client.address.port} as ${app.username}`,
-    `RTT ${ms(client.clock.rtt)}`,
-  ];
+  const parts = [`Connected to ${client.address.host}:${client.address.port} as ${app.username}`];
+  if (!details) {
+    const q = quality(client.clock.rtt);
+    if (q) parts.push(q);
+    if (app.media?.screenSharing) parts.push('sharing your screen');
+    if (app.state.mediaError) parts.push(app.state.mediaError);
+    return parts.join('  ·  ');
+  }
+  parts.push(`RTT ${ms(client.clock.rtt)}`);
   const media = app.media;
   if (media) {
     const s = media.stats();

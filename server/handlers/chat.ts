@@ -78,7 +78,7 @@ export const chatHandlers: HandlerTable<'chat' | 'chatHistory'> = {
     return historyPage(room.id, session.userId, before, CHAT_HISTORY_PAGE_BYTES, true, ctx);
   },
 
-  chat: async (connection, { text, to, clientId }, ctx) => {
+  chat: async (connection, { text, to, clientId, everyone }, ctx) => {
     const { room, member } = requireRoom(requireSession(connection, ctx));
     // A message re-sent after a reconnect (same clientId) is answered with the stored one, and
     // not delivered again.
@@ -94,7 +94,8 @@ export const chatHandlers: HandlerTable<'chat' | 'chatHistory'> = {
       recipient = room.findByUsername(to);
       if (!recipient)
         throw new MeetingError(ErrorCode.RECIPIENT_NOT_FOUND, `'${to}' is not in this meeting`);
-    } else {
+    } else if (!everyone) {
+      // @mentions direct the message to the members named, unless it is sent to everyone anyway.
       const names = new Set([...text.matchAll(MENTION)].map((m) => m[1] as string));
       mentioned = [...names]
         .map((n) => room.findByUsername(n))

@@ -26,7 +26,7 @@ export type UiWidget = WidgetInfo;
 
 /** What `state` answers. */
 export interface UiState {
-  page: 'login' | 'lobby' | 'meeting';
+  page: 'login' | 'lobby' | 'join' | 'meeting';
   username: string;
   selfId: number | null;
   meeting: { id: string; name: string } | null;
@@ -58,6 +58,8 @@ export interface UiState {
     perScreen: Record<string, number>;
   };
   status: string;
+  /** The window is in full-screen state (Qt's window state). */
+  fullScreen?: boolean;
 }
 
 interface Reply {
@@ -73,6 +75,8 @@ export interface LaunchOptions {
   server: string;
   display: string;
   env?: Record<string, string>;
+  /** Repository whose `bin/meeting.js` is launched (default: this one; benches compare builds). */
+  root?: string;
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -113,11 +117,17 @@ export class DesktopUi {
   private constructor(options: LaunchOptions) {
     this.display = options.display;
     const started = Date.now();
+    const root = options.root ?? REPO_ROOT;
     this.child = spawn(
       process.execPath,
-      [path.join(REPO_ROOT, 'bin', 'meeting.js'), 'client', '--server', options.server],
+      // An empty server leaves the address to the client (the one it remembers).
+      [
+        path.join(root, 'bin', 'meeting.js'),
+        'client',
+        ...(options.server ? ['--server', options.server] : []),
+      ],
       {
-        cwd: REPO_ROOT,
+        cwd: root,
         env: {
           ...process.env,
           DISPLAY: options.display,
@@ -127,6 +137,8 @@ export class DesktopUi {
           MEETING_UI_VIDEO: 'testpattern',
           MEETING_UI_AUDIO: 'none',
           MEETING_UI_SPEAKER: 'none',
+          // Nothing remembered from (or for) other runs unless a test asks for a settings file.
+          MEETING_UI_CONFIG: 'off',
           ...options.env,
         },
         stdio: ['pipe', 'pipe', 'pipe'],
@@ -186,6 +198,11 @@ export class DesktopUi {
       clearTimeout(timer);
     }
     return ui;
+  }
+
+  /** The client's stderr as written (the last 20,000 characters). */
+  get rawStderr(): string {
+    return this.#stderr;
   }
 
   /** The last part of the client's stderr without ALSA/JACK device noise. */
@@ -292,6 +309,12 @@ export class DesktopUi {
   select(name: string, index: number): Promise<unknown> {
     return this.send('select', { name, index });
   }
+  /** On the join screen: presses "Join now" and waits for the meeting page. */
+  async joinNow(): Promise<void> {
+    await this.waitForWidget('joinNowButton', (w) => w.enabled);
+    await this.click('joinNowButton');
+  }
+
   /** Grabs the window (or one widget) into a PNG. */
   grab(
     file: string,
@@ -311,6 +334,36 @@ export class DesktopUi {
 
   async #xdotool(...args: string[]): Promise<void> {
     await run('xdotool', args, { env: { ...process.env, DISPLAY: this.display } });
+  }
+
+  /** The widget that has the keyboard focus, if a named one has it. */
+  async focused(): Promise<UiWidget | undefined> {
+    return (await this.tree()).find((w) => w.focused);
+  }
+
+  /** The client's top-level X windows. */
+  async #windows(): Promise<string[]> {
+    const { stdout } = await run('xdotool', ['search', '--pid', String(this.child.pid)], {
+      env: { ...process.env, DISPLAY: this.display },
+    }).catch(() => ({ stdout: '' }));
+    return stdout.split('\n').filter(Boolean);
+  }
+
+  /**
+   * Gives the window the keyboard focus, as a window manager does for a new window (Xvfb runs
+   * none), so typing reaches the widget that has the focus.
+   */
+  async xActivate(): Promise<void> {
+    for (const id of await this.#windows())
+      await this.#xdotool('windowfocus', '--sync', id).catch(() => undefined);
+    await sleep(100);
+  }
+
+  /** Resizes the window with the X server (as a user dragging its border would). */
+  async xResize(width: number, height: number): Promise<void> {
+    for (const id of await this.#windows())
+      await this.#xdotool('windowsize', id, String(width), String(height)).catch(() => undefined);
+    await sleep(400);
   }
 
   /** Moves the pointer to the middle of a widget and clicks it. */

@@ -58,6 +58,7 @@ describe('desktop client: reconnecting and certificates', function () {
     await ui.waitForWidget('createName');
     await ui.setText('createName', 'Through the storm');
     await ui.click('createButton');
+    await ui.joinNow();
     const meetingId = (await ui.waitForWidget('meetingId', (w) => w.text.length > 0)).text;
     const bot = await t.client();
     await bot.register('stormbot', PASSWORD);

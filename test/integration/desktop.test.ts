@@ -172,7 +172,7 @@ describe('desktop client helpers', () => {
     assert.match(formatChatLine({ ...base, to: 'alice' }, 'alice'), /\[private\] bob → you: x$/);
     assert.match(
       formatChatLine({ ...base, mentions: ['alice'] }, 'alice'),
-      /\[mention @alice\] bob: x$/,
+      /\[only @alice\] bob: x$/,
     );
     assert.match(formatChatLine(base, 'alice'), /bob: x$/);
   });
@@ -328,9 +328,11 @@ describe('desktop client (real window under Xvfb)', function () {
     if (xdotool) {
       await ui.xFill('createName', 'Design review');
       await ui.xClick('createButton');
+      await ui.xClick('joinNowButton');
     } else {
       await ui.setText('createName', 'Design review');
       await ui.click('createButton');
+      await ui.joinNow();
     }
     const idLabel = await ui.waitForWidget('meetingId', (w) =>
       /^\d{3}-\d{3}-\d{3}$|\S/.test(w.text),
@@ -369,7 +371,7 @@ describe('desktop client (real window under Xvfb)', function () {
       assert.equal(message.text, 'thanks @bot see you');
       assert.deepEqual(message.mentions, ['bot']);
       await ui.waitForWidget('chatLog', (w) =>
-        (w.items ?? []).some((i) => i.includes('[mention @bot] you: thanks @bot see you')),
+        (w.items ?? []).some((i) => i.includes('[only @bot] you: thanks @bot see you')),
       );
     } else {
       console.log(
@@ -409,6 +411,7 @@ describe('desktop client (real window under Xvfb)', function () {
     await ui.waitForWidget('createName');
     await ui.setText('createName', 'Video check');
     await ui.click('createButton');
+    await ui.joinNow();
     const meetingId = (await ui.waitForWidget('meetingId', (w) => w.text.length > 0)).text;
     const bot = await joinBot('camerabot', meetingId);
     // The bot also sends a tone, so it becomes the active speaker.
@@ -466,7 +469,7 @@ describe('desktop client (real window under Xvfb)', function () {
       await stopped;
       await ui.waitForWidget(`tileFlags-${selfId}`, (w) => w.text.includes('camera off'));
       await ui.waitForWidget(`video-${selfId}`, (w) => w.text === 'Camera off');
-      assert.equal((await ui.widget('cameraButton'))?.text, 'Start camera');
+      assert.equal((await ui.widget('cameraButton'))?.text, 'Start video');
     } finally {
       await session.stop();
     }
@@ -484,6 +487,7 @@ describe('desktop client (real window under Xvfb)', function () {
     await ui.waitForWidget('createName');
     await ui.setText('createName', name);
     await ui.click('createButton');
+    await ui.joinNow();
     const meetingId = (await ui.waitForWidget('meetingId', (w) => w.text.length > 0)).text;
     return { ui, meetingId };
   };
@@ -594,6 +598,8 @@ describe('desktop client (real window under Xvfb)', function () {
     await again.waitForWidget('createName');
     await again.setText('createName', 'Effects again');
     await again.click('createButton');
+    await again.waitForWidget('joinEffectSelect', (w) => w.text === 'Pixelate');
+    await again.joinNow();
     await again.waitForWidget('effectSelect', (w) => w.text === 'Pixelate');
     assert.equal((await again.state()).effect, 'pixelate');
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -635,7 +641,7 @@ describe('desktop client (real window under Xvfb)', function () {
       const cameraTiles = async (): Promise<UiWidget[]> =>
         (await ui.tree()).filter((w) => /^tile-\d+$/.test(w.name) && w.visible);
       await ui.waitForWidget(`tile-${botId}`);
-      assert.equal((await ui.widget('shareButton'))?.text, 'Share screen');
+      assert.equal((await ui.widget('shareButton'))?.text, 'Share');
 
       // The bot shares: the window switches to the screen layout.
       await session.startScreenShare();
@@ -682,6 +688,9 @@ describe('desktop client (real window under Xvfb)', function () {
       await ui.waitForWidget('memberList', (w) =>
         (w.items ?? []).some((i) => i.includes('sharebot') && i.includes('sharing screen')),
       );
+      // The host's option is in the settings pane.
+      await ui.click('settingsButton');
+      await ui.waitForWidget('allowScreensToggle');
       assert.equal(await ui.widget('allowScreensToggle').then((w) => w?.checked), false);
 
       // What the tile shows: the pattern's quadrant colours, in a grab and on the X screen.
@@ -720,6 +729,7 @@ describe('desktop client (real window under Xvfb)', function () {
       else await ui.click('allowScreensToggle');
       await allowed;
       await ui.waitForWidget('allowScreensToggle', (w) => w.checked === true);
+      await ui.click('settingsButton');
       await ui.waitForWidget('shareButton', (w) => w.enabled);
       const fromDesktop: RemoteVideoFrame[] = [];
       session.on('video', (f) => {
@@ -734,7 +744,7 @@ describe('desktop client (real window under Xvfb)', function () {
       if (xdotool) await ui.xClick('shareButton');
       else await ui.click('shareButton');
       await started;
-      await ui.waitForWidget('shareButton', (w) => w.text === 'Stop sharing' && w.enabled);
+      await ui.waitForWidget('shareButton', (w) => w.text === 'Stop share' && w.enabled);
       await ui.waitForWidget('shareNotice', (w) => w.text === 'You are sharing your screen');
       const deadline = Date.now() + 10_000;
       while (fromDesktop.length < 3 && Date.now() < deadline) await sleep(100);
@@ -763,7 +773,7 @@ describe('desktop client (real window under Xvfb)', function () {
       await ui.click('shareButton');
       await stopped;
       await ui.waitForGone('shareNotice');
-      await ui.waitForWidget('shareButton', (w) => w.text === 'Share screen');
+      await ui.waitForWidget('shareButton', (w) => w.text === 'Share');
 
       // The bot stops: the grid returns (two equal tiles side by side).
       await session.stopScreenShare();
@@ -830,7 +840,9 @@ describe('desktop client (real window under Xvfb)', function () {
       await hostSession.start();
       await hostSession.startScreenShare();
       await app.loginPage.login(`127.0.0.1:${t.port}`, 'judy', PASSWORD);
-      await app.lobbyPage.joinMeeting(meeting.id, '');
+      app.lobbyPage.joinMeeting(meeting.id, '');
+      assert.equal(app.state.page, 'join');
+      await app.joinPage.join();
       assert.equal(app.state.page, 'meeting');
       assert.equal(app.shareBlockedBy?.username, 'busyhost');
       // The button is disabled then; a share started anyway (a race) is refused and said so.
@@ -870,6 +882,7 @@ describe('desktop client (real window under Xvfb)', function () {
     await ui.waitForWidget('createName');
     await ui.setText('createName', 'Crowd');
     await ui.click('createButton');
+    await ui.joinNow();
     const meetingId = (await ui.waitForWidget('meetingId', (w) => w.text.length > 0)).text;
     /** Waits until `n` equal tiles are laid out as `expected` columns x rows (layout follows the render). */
     const shape = async (n: number, expected: string): Promise<void> => {
@@ -910,6 +923,7 @@ describe('desktop client (real window under Xvfb)', function () {
     await ui.waitForWidget('createName');
     await ui.setText('createName', 'Short one');
     await ui.click('createButton');
+    await ui.joinNow();
     const meetingId = (await ui.waitForWidget('meetingId', (w) => w.text.length > 0)).text;
     const bot = await joinBot('leavebot', meetingId);
     await ui.waitForWidget('memberList', (w) =>
@@ -943,13 +957,14 @@ describe('desktop client (real window under Xvfb)', function () {
     await ui.waitForWidget('joinId');
     await ui.setText('joinId', meeting.id);
     await ui.click('joinButton');
-    const error = await ui.waitForWidget('lobbyError', (w) =>
-      w.text.includes('ERR_MEETING_PASSWORD'),
-    );
-    assert.match(error.text, /needs a password/);
+    await ui.joinNow();
+    // Asked on the join screen, as information (not an error).
+    const info = await ui.waitForWidget('lobbyInfo', (w) => w.text.includes('needs a password'));
+    assert.equal((await ui.widget('lobbyError'))?.text, '');
+    assert.equal((await ui.state()).page, 'join', `info: ${info.text}`);
     await ui.waitForWidget('joinPassword');
     await ui.setText('joinPassword', 'wrong-code');
-    await ui.click('joinButton');
+    await ui.click('joinNowButton');
     await ui.waitForWidget('lobbyError', (w) => w.text.includes('Wrong meeting password'));
     const joined = waitFor<[{ username: string }]>(
       host,
@@ -957,7 +972,7 @@ describe('desktop client (real window under Xvfb)', function () {
       (m) => m.username === 'gina',
     );
     await ui.setText('joinPassword', 'door-code');
-    await ui.click('joinButton');
+    await ui.click('joinNowButton');
     await joined;
     await ui.waitForWidget('meetingTitle', (w) => w.text === 'Locked room');
   });

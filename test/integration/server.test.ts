@@ -220,6 +220,33 @@ for (const kind of TEST_DATABASE_KINDS) {
       );
     });
 
+    it('sends a text that @mentions someone to the whole room when asked (everyone: true)', async () => {
+      const [a, b, c] = [await user('eva'), await user('eli'), await user('eon')];
+      const { meeting } = await a.createMeeting('Everyone anyway');
+      await b.joinMeeting(meeting.id);
+      await c.joinMeeting(meeting.id);
+      const atC = waitFor(c, 'chat', (m: { text: string }) => m.text === 'Hi all, @eli look');
+      const atB = waitFor(b, 'chat', (m: { text: string }) => m.text === 'Hi all, @eli look');
+      const sent = await a.say('Hi all, @eli look', undefined, { everyone: true });
+      assert.equal(sent.mentions, null, 'delivered to the room, not to the mentioned only');
+      assert.equal(sent.to, null);
+      await Promise.all([atB, atC]);
+      // Without the flag the same text goes to eli only, and a rejoiner sees only the first.
+      const directed = await a.say('@eli only you');
+      assert.deepEqual(directed.mentions, ['eli']);
+      await c.leaveMeeting();
+      const rejoined = await c.joinMeeting(meeting.id);
+      assert.deepEqual(
+        rejoined.history.map((m) => m.text),
+        ['Hi all, @eli look'],
+      );
+      // The flag is a boolean, nothing else.
+      await rejectsWith(
+        a.request('chat', { text: 'x', everyone: 'yes' } as unknown as { text: string }),
+        ErrorCode.BAD_REQUEST,
+      );
+    });
+
     it('returns the visible history when a member rejoins', async () => {
       const [a, b, c] = [await user('hxx'), await user('hyy'), await user('hzz')];
       const { meeting } = await a.createMeeting('History');

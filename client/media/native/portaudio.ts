@@ -3,6 +3,11 @@
  * that never touches a sound device never initialises PortAudio (and the environment that selects
  * PulseAudio devices, PULSE_SOURCE/PULSE_SINK, can still be set before it).
  *
+ * Before PortAudio is first initialised, the project's `audio-quiet` addon (native/audio-quiet)
+ * routes ALSA's and JACK's error printing away from stderr: on a machine without sound they print
+ * about a hundred lines per device listing. MEETING_AUDIO_DEBUG=1 keeps them. A listing that finds
+ * no device at all says so in one line on stderr, once per process.
+ *
  * naudiodon requires `segfault-handler` at load only to install a process-wide SIGSEGV handler that
  * writes crash.log into the working directory. When that native module is not built (the project's
  * native build does not build it) a no-op stand-in is registered in its place, so capture and
@@ -16,6 +21,38 @@ import type * as Naudiodon from 'naudiodon';
 export type PortAudio = typeof Naudiodon;
 
 let loaded: PortAudio | undefined;
+let quiet: { stats(): { count: number; last: string } } | null = null;
+let toldNoDevice = false;
+
+/** Loads the audio-quiet addon and silences ALSA and JACK (skipped when it is not built). */
+function quietenSoundLibraries(): void {
+  if (process.env.MEETING_AUDIO_DEBUG === '1') return;
+  const addon = path.join(
+    __dirname,
+    '..',
+    '..',
+    '..',
+    '..',
+    'native',
+    'audio-quiet',
+    'build',
+    'Release',
+    'audio_quiet.node',
+  );
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const q = require(addon) as { silence(): unknown; stats(): { count: number; last: string } };
+    q.silence();
+    quiet = q;
+  } catch {
+    // not built: the libraries print what they print
+  }
+}
+
+/** Messages of ALSA and JACK kept off stderr so far, and the last one (null without the addon). */
+export function soundLibraryMessages(): { count: number; last: string } | null {
+  return quiet?.stats() ?? null;
+}
 
 function stubSegfaultHandler(): void {
   let resolved: string;
@@ -43,6 +80,7 @@ function stubSegfaultHandler(): void {
 /** The naudiodon module, loaded on first call. */
 export function portAudio(): PortAudio {
   if (!loaded) {
+    quietenSoundLibraries();
     stubSegfaultHandler();
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     loaded = require('naudiodon') as PortAudio;
@@ -52,5 +90,12 @@ export function portAudio(): PortAudio {
 
 /** Input and output devices PortAudio lists (loads PortAudio). */
 export function listAudioDevices(): Naudiodon.DeviceInfo[] {
-  return portAudio().getDevices();
+  const devices = portAudio().getDevices();
+  if (devices.length === 0 && !toldNoDevice) {
+    toldNoDevice = true;
+    process.stderr.write(
+      'meeting: no audio device found (PortAudio lists none): microphone and speaker are off\n',
+    );
+  }
+  return devices;
 }

@@ -7,9 +7,20 @@ import type { ChatMessage, MeetingInfo } from '../../../common/protocol';
 import type { TypedEmitter } from '../../../common/TypedEmitter';
 import type { MeetingClient } from '../../MeetingClient';
 import type { DeviceLists } from '../devices';
-import type { MediaChoices, MediaSessionLike } from '../mediaTypes';
+import type { MediaChoices, MediaSessionLike, PreviewLike } from '../mediaTypes';
 
-export type Page = 'login' | 'lobby' | 'meeting';
+export type Page = 'login' | 'lobby' | 'join' | 'meeting';
+
+/** A field of the login form (where the cursor goes after an error). */
+export type LoginField = 'server' | 'user' | 'password' | 'confirm';
+
+/** What the join screen will do when the user presses Join: create a meeting or join one. */
+export type PendingEntry =
+  | { kind: 'create'; name: string; password: string }
+  | { kind: 'join'; meetingId: string; password: string };
+
+/** How the video area is laid out. */
+export type ViewMode = 'gallery' | 'speaker';
 
 export type RecentMeeting = MeetingInfo & { lastJoinedAt: number };
 
@@ -21,8 +32,37 @@ export interface DesktopState {
   busy: boolean;
   registerMode: boolean;
   loginError: string;
+  /** An informational line on the login page (not an error: shown in a calm colour). */
+  loginInfo: string;
+  /** The field the cursor goes to after an error, re-applied whenever the tick changes. */
+  loginFocus: LoginField | null;
+  loginFocusTick: number;
   lastUsername: string;
   lobbyError: string;
+  /** An informational line in the lobby (e.g. this meeting needs a password). */
+  lobbyInfo: string;
+  /** The meeting the join screen is about to create or join, or null. */
+  pending: PendingEntry | null;
+  /** Join screen choices: enter with the microphone off / the camera off. */
+  startMuted: boolean;
+  startCameraOff: boolean;
+  /** The join screen's speaker test is playing. */
+  speakerTest: boolean;
+  /** A short notice in the meeting window (who joined or left, invite copied); '' when none. */
+  notice: string;
+  viewMode: ViewMode;
+  /** The member shown large in the speaker view whatever the active speaker, or null. */
+  pinned: number | null;
+  /** The side pane (people and chat) is shown. */
+  sidePane: boolean;
+  /** Chat messages received while the side pane was hidden. */
+  unreadChat: number;
+  /** The developer figures of the status bar are shown ("Connection details"). */
+  connectionDetails: boolean;
+  /** The in-meeting device settings are shown. */
+  settingsOpen: boolean;
+  /** The window fills the screen. */
+  fullScreen: boolean;
   /** The last join failed for want of a (correct) password: the lobby shows the password field. */
   joinNeedsPassword: boolean;
   /** Meeting id to prefill in the join field (after a password prompt or a recent-list click). */
@@ -54,6 +94,8 @@ export type DesktopAppEvents = {
   /** The media session was created or stopped. */
   media: [session: MediaSessionLike | null];
   activeSpeaker: [memberId: number | null];
+  /** The join screen's preview started, stopped or changed its effect. */
+  preview: [preview: PreviewLike | null];
 };
 
 /** What a page controller sees of the app. */

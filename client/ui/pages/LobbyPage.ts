@@ -7,7 +7,7 @@ import type { MeetingClient } from '../../MeetingClient';
 import { initialChoices, type DeviceLists } from '../devices';
 import { describeError } from '../format';
 import type { MediaChoices } from '../mediaTypes';
-import type { AppContext } from './AppContext';
+import type { AppContext, PendingEntry } from './AppContext';
 
 export interface LobbyPageOptions {
   env: NodeJS.ProcessEnv;
@@ -15,6 +15,8 @@ export interface LobbyPageOptions {
   listDevices: (videoFile: string | null) => DeviceLists;
   /** A meeting was entered: start its media. */
   entered: (client: MeetingClient) => Promise<void>;
+  /** A meeting was chosen: show the join screen before entering it. */
+  chosen: (pending: PendingEntry) => void;
 }
 
 export class LobbyPage {
@@ -62,28 +64,55 @@ export class LobbyPage {
     });
   }
 
-  /** Creates a meeting (with an optional password) and enters it. */
-  async createMeeting(name: string, password: string): Promise<void> {
-    if (!name.trim()) return this.#app.set({ lobbyError: 'Enter a meeting name' });
-    await this.#step(async (c) => {
-      await c.createMeeting(name.trim(), password || undefined);
-    });
+  /** Chooses to create a meeting (with an optional password): the join screen comes first. */
+  createMeeting(name: string, password: string): void {
+    if (!name.trim()) return this.#app.set({ lobbyError: 'Enter a meeting name', lobbyInfo: '' });
+    this.#options.chosen({ kind: 'create', name: name.trim(), password });
+  }
+
+  /** Chooses to join a meeting by id: the join screen comes first. */
+  joinMeeting(meetingId: string, password: string): void {
+    const id = meetingId.trim();
+    if (!id) return this.#app.set({ lobbyError: 'Enter a meeting id', lobbyInfo: '' });
+    this.#options.chosen({ kind: 'join', meetingId: id, password });
+  }
+
+  /**
+   * Creates or joins the chosen meeting and starts its media; false when it failed (the error or
+   * the password prompt is in the state).
+   */
+  async enter(pending: PendingEntry): Promise<boolean> {
+    if (pending.kind === 'create')
+      return this.#step(async (c) => {
+        await c.createMeeting(pending.name, pending.password || undefined);
+      });
+    return this.#join(pending.meetingId, pending.password);
   }
 
   /** Joins a meeting by id; a missing or wrong password shows the password field. */
-  async joinMeeting(meetingId: string, password: string): Promise<void> {
-    const id = meetingId.trim();
-    if (!id) return this.#app.set({ lobbyError: 'Enter a meeting id' });
-    await this.#step(
+  async #join(id: string, password: string): Promise<boolean> {
+    return this.#step(
       async (c) => {
         await c.joinMeeting(id, password || undefined);
       },
       (error) => {
         if (error instanceof MeetingError && error.code === ErrorCode.MEETING_PASSWORD) {
-          const text = password
-            ? `Wrong meeting password (${error.code})`
-            : `This meeting needs a password (${error.code})`;
-          this.#app.set({ joinNeedsPassword: true, joinId: id, lobbyError: text });
+          // A first prompt is information; a wrong password is an error.
+          this.#app.set(
+            password
+              ? {
+                  joinNeedsPassword: true,
+                  joinId: id,
+                  lobbyInfo: '',
+                  lobbyError: `Wrong meeting password (${error.code})`,
+                }
+              : {
+                  joinNeedsPassword: true,
+                  joinId: id,
+                  lobbyError: '',
+                  lobbyInfo: 'This meeting needs a password: enter it and press Join',
+                },
+          );
           return true;
         }
         return false;
@@ -94,19 +123,20 @@ export class LobbyPage {
   async #step(
     step: (c: MeetingClient) => Promise<void>,
     onError?: (error: unknown) => boolean,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const app = this.#app;
     const client = app.client;
-    if (!client || app.state.busy) return;
-    app.set({ busy: true, lobbyError: '' });
+    if (!client || app.state.busy) return false;
+    app.set({ busy: true, lobbyError: '', lobbyInfo: '' });
     try {
       await step(client);
     } catch (error) {
       app.set({ busy: false });
       if (!onError?.(error)) app.set({ lobbyError: describeError(error) });
-      return;
+      return false;
     }
     app.set({ busy: false });
     await this.#options.entered(client);
+    return true;
   }
 }

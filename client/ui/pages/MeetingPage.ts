@@ -4,15 +4,21 @@
  * and leaving. Protocol and media work is MeetingClient's and MediaSession's; this only calls them
  * and shows what failed.
  */
-import { FACE_EFFECT_DEFAULT, type FaceEffectName } from '../../../common/constants';
+import {
+  CHAT_MAX_LENGTH,
+  FACE_EFFECT_DEFAULT,
+  type FaceEffectName,
+} from '../../../common/constants';
 import type { MediaLinkKind } from '../../../common/links';
 import type { MeetingClient } from '../../MeetingClient';
 import { describeError } from '../format';
-import type { MediaSessionFactory, MediaSessionLike } from '../mediaTypes';
+import type { MediaChoices, MediaLayer, MediaSessionLike } from '../mediaTypes';
+import type { CueKind } from '../../media/playout/cues';
 import type { AppContext } from './AppContext';
 
 /** Loads the media layer; a null factory runs without media and `reason` says why. */
-export type MediaLoader = () => { factory: MediaSessionFactory | null; reason: string };
+export type MediaLoader = () => Pick<MediaLayer, 'factory' | 'reason'> &
+  Partial<Pick<MediaLayer, 'preview' | 'cue'>>;
 
 export class MeetingPage {
   readonly #app: AppContext;
@@ -62,7 +68,10 @@ export class MeetingPage {
     }
     let session: MediaSessionLike;
     try {
-      session = factory(client, app.state.devices);
+      session = factory(client, app.state.devices, {
+        startMuted: app.state.startMuted,
+        startCameraOff: app.state.startCameraOff,
+      });
     } catch (error) {
       app.set({ mediaError: describeError(error) });
       await client.setMediaState(false, false).catch(() => undefined);
@@ -88,6 +97,24 @@ export class MeetingPage {
     app.emit('meeting');
   }
 
+  /** Switches camera, microphone or speaker without leaving (the in-meeting settings). */
+  async switchDevices(patch: Partial<MediaChoices>): Promise<void> {
+    const app = this.#app;
+    app.set({ devices: { ...app.state.devices, ...patch }, mediaError: '' });
+    try {
+      await this.#media?.switchDevices(patch);
+    } catch (error) {
+      app.set({ mediaError: describeError(error) });
+    }
+    app.emit('meeting');
+  }
+
+  /** Plays a join / leave cue through the speaker (nothing without media or a speaker). */
+  cue(kind: CueKind): void {
+    const make = this.#loadMedia?.().cue;
+    if (this.#media && make) this.#media.playCue(make(kind));
+  }
+
   /** Stops the media session, if one runs. */
   async stopMedia(): Promise<void> {
     const session = this.#media;
@@ -110,13 +137,22 @@ export class MeetingPage {
     }
   }
 
-  /** Sends a chat message (to one member when `to` is set); false when it was not sent. */
-  async say(text: string, to: string | null): Promise<boolean> {
+  /**
+   * Sends a chat message (to one member when `to` is set; with `everyone`, a text that @mentions
+   * someone still goes to the whole room); false when it was not sent.
+   */
+  async say(text: string, to: string | null, everyone = false): Promise<boolean> {
     const app = this.#app;
     const client = app.client;
     if (!client || !text.trim()) return false;
+    if (text.length > CHAT_MAX_LENGTH) {
+      app.set({
+        meetingError: `The message is ${text.length - CHAT_MAX_LENGTH} characters too long (at most ${CHAT_MAX_LENGTH})`,
+      });
+      return false;
+    }
     try {
-      const message = await client.say(text, to ?? undefined);
+      const message = await client.say(text, to ?? undefined, { everyone });
       app.set({ meetingError: '' });
       app.emit('chat', message);
       app.emit('meeting');

@@ -1,10 +1,20 @@
 /**
- * The meeting's chat: the log (history and live messages; private, mention and one's own lines
- * marked) and the input with its target (Everyone or one member) and `@name` Tab completion.
+ * The meeting's chat: the log (history and live messages, each line with its audience; private,
+ * mention and one's own lines marked) and the composer: who the message will reach (Everyone, one
+ * member chosen in the selector, or, while the text @mentions members, only them, with "Send to
+ * everyone" to override), the input with `@name` Tab completion, and a length counter.
  */
-import { FocusReason, Key, QKeyEvent, WidgetEventTypes, type QLineEdit } from '@nodegui/nodegui';
+import {
+  FocusReason,
+  Key,
+  QKeyEvent,
+  WidgetEventTypes,
+  type QLineEdit,
+  type QWidget,
+} from '@nodegui/nodegui';
 import { Button, LineEdit, Text, View } from '@nodegui/react-nodegui';
 import React, { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { CHAT_MAX_LENGTH, DESKTOP_CHAT_WARN_LEFT } from '../../../common/constants';
 import type { ChatMessage } from '../../../common/protocol';
 import type { DesktopApp } from '../DesktopApp';
 import {
@@ -13,8 +23,10 @@ import {
   concernsMe,
   formatChatLine,
   mentionCandidates,
+  mentionedMembers,
   mentionPrefix,
 } from '../format';
+import { useRemovable } from './hooks';
 import { ListBox, type ListRow } from './ListBox';
 import { Select } from './Select';
 import { HEADING } from './styles';
@@ -58,10 +70,18 @@ export interface ChatPaneProps {
   error: string;
 }
 
+/** Who the message being typed will reach, as the indicator says it. */
+export function audienceText(target: string | null, mentioned: readonly string[]): string {
+  if (target !== null) return `To: only ${target} (private)`;
+  if (mentioned.length > 0) return `To: only ${mentioned.map((n) => `@${n}`).join(', ')}`;
+  return 'To: everyone';
+}
+
 function ChatPaneImpl({ app, others, chatCount, error }: ChatPaneProps): React.ReactElement {
   const input = useRef<QLineEdit>(null);
   const [target, setTarget] = useState<string | null>(null);
   const [hint, setHint] = useState('');
+  const [text, setText] = useState('');
   const othersRef = useRef(others);
   othersRef.current = others;
   // A private target who left falls back to Everyone.
@@ -72,20 +92,32 @@ function ChatPaneImpl({ app, others, chatCount, error }: ChatPaneProps): React.R
     (i: number) => setTarget(i === 0 ? null : (othersRef.current[i - 1] ?? null)),
     [],
   );
+  const mentioned = useMemo(
+    () => (effectiveTarget === null ? mentionedMembers(text, others) : []),
+    [text, others, effectiveTarget],
+  );
 
-  const send = useCallback(() => {
-    const box = input.current;
-    if (!box) return;
-    const text = box.text();
-    if (!text.trim()) return;
-    void app.meetingPage.say(text, effectiveTarget).then((ok) => {
-      if (ok && box.text() === text) box.clear();
-    });
-  }, [app, effectiveTarget]);
+  const send = useCallback(
+    (everyone: boolean) => {
+      const box = input.current;
+      if (!box) return;
+      const typed = box.text();
+      if (!typed.trim()) return;
+      const to = effectiveTarget;
+      void app.meetingPage.say(typed, to, everyone).then((ok) => {
+        if (!ok) return;
+        if (box.native && box.text() === typed) box.clear();
+        // A private message does not make the next one private too.
+        if (to !== null) setTarget(null);
+      });
+    },
+    [app, effectiveTarget],
+  );
 
-  const updateHint = useCallback((text: string) => {
+  const onTextChanged = useCallback((value: string) => {
+    setText(value);
     const box = input.current;
-    const at = box ? mentionPrefix(text, box.cursorPosition()) : null;
+    const at = box ? mentionPrefix(value, box.cursorPosition()) : null;
     const names = at ? mentionCandidates(at.prefix, othersRef.current) : [];
     setHint(names.length ? `Tab completes: ${names.map((n) => `@${n}`).join('  ')}` : '');
   }, []);
@@ -94,6 +126,7 @@ function ChatPaneImpl({ app, others, chatCount, error }: ChatPaneProps): React.R
   useEffect(() => {
     const box = input.current;
     if (!box) return;
+    box.setMaxLength(CHAT_MAX_LENGTH);
     const onKey = (native?: unknown): void => {
       if (!native) return;
       const event = new QKeyEvent(native as ConstructorParameters<typeof QKeyEvent>[0]);
@@ -113,39 +146,65 @@ function ChatPaneImpl({ app, others, chatCount, error }: ChatPaneProps): React.R
   }, []);
 
   const inputOn = useMemo(
-    () => ({ returnPressed: send, textChanged: updateHint }),
-    [send, updateHint],
+    () => ({ returnPressed: () => send(false), textChanged: onTextChanged }),
+    [send, onTextChanged],
   );
-  const sendOn = useMemo(() => ({ clicked: send }), [send]);
+  const sendOn = useMemo(() => ({ clicked: () => send(false) }), [send]);
+  const sendAllOn = useMemo(() => ({ clicked: () => send(true) }), [send]);
+  const sendAllRef = useRemovable<QWidget>();
+  const left = CHAT_MAX_LENGTH - text.length;
+  const directed = effectiveTarget !== null || mentioned.length > 0;
   return (
     <View id="chatPane" style="flex: 1; flex-direction: column;">
       <Text id="chatHeading" style={HEADING}>
         Chat
       </Text>
       <ChatLog messages={app.chat} count={chatCount} me={app.username} />
-      <Text id="mentionHint" style="color: #777;">
+      <Text id="mentionHint" style="color: #666;">
         {hint}
       </Text>
-      <Text id="meetingError" wordWrap={true} style="min-height: 34px;">
+      <Text id="meetingError" wordWrap={true}>
         {error}
       </Text>
+      <Text
+        id="chatAudience"
+        wordWrap={true}
+        style={`font-weight: bold; color: ${directed ? '#b35900' : '#2e7d32'};`}
+      >
+        {audienceText(effectiveTarget, mentioned)}
+      </Text>
+      <View
+        id="audienceRow"
+        style="flex-direction: row; align-items: 'center'; margin-bottom: 3px;"
+      >
+        <Select id="chatTarget" labels={targetLabels} index={targetIndex} onChange={onTarget} />
+        <View style="flex: 1;" />
+        {mentioned.length > 0 ? (
+          <Button
+            id="chatSendAll"
+            ref={sendAllRef}
+            text="Send to everyone instead"
+            on={sendAllOn}
+            style="padding: 2px 8px;"
+          />
+        ) : null}
+      </View>
       <View id="chatRow" style="flex-direction: row; align-items: 'center';">
-        <Select
-          id="chatTarget"
-          labels={targetLabels}
-          index={targetIndex}
-          onChange={onTarget}
-          style="margin-right: 4px;"
-        />
         <LineEdit
           id="chatInput"
           ref={input}
-          placeholderText="Message (@name to mention, Tab completes)"
+          placeholderText="Message… (@name: to them only)"
           on={inputOn}
-          style="flex: 1;"
+          style="flex: 1; min-height: 26px;"
         />
         <Button id="chatSend" text="Send" on={sendOn} style="margin-left: 4px;" />
       </View>
+      <Text
+        id="chatCounter"
+        style={`qproperty-alignment: 'AlignRight'; color: ${left < DESKTOP_CHAT_WARN_LEFT ? '#c0392b' : '#888'};`}
+      >
+        {`${text.length} / ${CHAT_MAX_LENGTH}`}
+      </Text>
     </View>
   );
 }

@@ -3,12 +3,14 @@ import { EchoMode, FocusReason, type QLabel, type QLineEdit, type QWidget } from
 import { Button, LineEdit, Text, View } from '@nodegui/react-nodegui';
 import React, { useCallback, useEffect, useMemo, useRef } from 'react';
 import type { DesktopApp } from '../DesktopApp';
+import type { LoginField } from '../pages/AppContext';
+import { firstEmptyField } from '../pages/LoginPage';
 import { TrustPrompt } from './Banners';
 import { useAppEvents, useRemovable } from './hooks';
 
 export function LoginView({ app }: { app: DesktopApp }): React.ReactElement {
   useAppEvents(app, 'state');
-  const { busy, loginError, registerMode } = app.state;
+  const { busy, loginError, loginInfo, registerMode, loginFocus, loginFocusTick } = app.state;
   const server = useRef<QLineEdit>(null);
   const user = useRef<QLineEdit>(null);
   const password = useRef<QLineEdit>(null);
@@ -17,20 +19,41 @@ export function LoginView({ app }: { app: DesktopApp }): React.ReactElement {
   const confirmLabelRef = useRemovable<QLabel>();
   const confirmRef = useRemovable(confirm);
 
+  const fields = { server, user, password, confirm } as const;
+  const focus = (field: LoginField | null, select: boolean): void => {
+    const box = field ? fields[field].current : null;
+    if (!box) return;
+    box.setFocus(FocusReason.OtherFocusReason);
+    if (select) box.selectAll();
+  };
+  const firstEmpty = (): LoginField | null =>
+    firstEmptyField(
+      {
+        server: server.current?.text() ?? '',
+        username: user.current?.text() ?? '',
+        password: password.current?.text() ?? '',
+        confirm: confirm.current?.text() ?? '',
+      },
+      app.state.registerMode,
+    );
+
+  // Prefilled from the last login; the cursor starts in the first empty field.
   useEffect(() => {
     server.current?.setText(app.state.server);
     user.current?.setText(app.state.lastUsername);
-    (app.state.lastUsername ? password : user).current?.setFocus(FocusReason.OtherFocusReason);
+    focus(firstEmpty() ?? 'password', false);
   }, [app]);
+  // Register… shows the confirm field: the cursor goes to the first empty field (usually it).
   useEffect(() => {
-    if (registerMode) confirm.current?.setFocus(FocusReason.OtherFocusReason);
+    focus(firstEmpty() ?? (registerMode ? 'confirm' : 'password'), false);
   }, [registerMode]);
-  // After a failed attempt the password is the field to retype.
+  // After an error: the field the page named (the first empty one, or the one to retype).
   useEffect(() => {
-    if (!loginError || busy || !password.current) return;
-    password.current.setFocus(FocusReason.OtherFocusReason);
-    password.current.selectAll();
-  }, [loginError, busy]);
+    if (loginFocusTick === 0 || busy) return;
+    const empty = firstEmpty();
+    if (empty) focus(empty, false);
+    else focus(loginFocus, true);
+  }, [loginFocusTick, busy]);
 
   const values = (): [string, string, string] => [
     server.current?.text() ?? '',
@@ -50,6 +73,14 @@ export function LoginView({ app }: { app: DesktopApp }): React.ReactElement {
   );
   const submitOn = useMemo(() => ({ returnPressed: onSubmit }), [onSubmit]);
   const loginOn = useMemo(() => ({ clicked: onLogin }), [onLogin]);
+  const cancelOn = useMemo(() => ({ clicked: () => app.loginPage.cancel() }), [app]);
+  const cancelButton = useRef<QWidget | null>(null);
+  const cancelRef = useRemovable(cancelButton);
+  // While connecting, the disabled Log in button would pass the focus on to the first field: the
+  // Cancel button takes it instead (Space or Return gives up).
+  useEffect(() => {
+    if (busy) cancelButton.current?.setFocus(FocusReason.OtherFocusReason);
+  }, [busy]);
   const registerOn = useMemo(() => ({ clicked: onRegister }), [onRegister]);
 
   return (
@@ -89,14 +120,22 @@ export function LoginView({ app }: { app: DesktopApp }): React.ReactElement {
             style="margin-bottom: 6px;"
           />
         ) : null}
-        <Text
-          id="loginError"
-          wordWrap={true}
-          style="min-height: 40px; margin-top: 4px; margin-bottom: 4px;"
-        >
+        <Text id="loginInfo" wordWrap={true} style="margin-top: 4px;">
+          {busy ? 'Connecting… (Cancel gives up)' : loginInfo}
+        </Text>
+        <Text id="loginError" wordWrap={true} style="min-height: 36px; margin-bottom: 4px;">
           {loginError}
         </Text>
         <View id="loginButtons" style="flex-direction: row; justify-content: 'flex-end';">
+          {busy ? (
+            <Button
+              id="cancelButton"
+              ref={cancelRef}
+              text="Cancel"
+              on={cancelOn}
+              style="margin-right: 8px;"
+            />
+          ) : null}
           <Button
             id="registerButton"
             text={registerMode ? 'Register' : 'Register…'}
@@ -109,6 +148,7 @@ export function LoginView({ app }: { app: DesktopApp }): React.ReactElement {
             text={busy ? 'Connecting…' : 'Log in'}
             enabled={!busy}
             on={loginOn}
+            style="min-width: 110px;"
           />
         </View>
       </View>

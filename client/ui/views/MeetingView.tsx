@@ -5,16 +5,20 @@
  * effect, screen share, the host's "Allow several screens", leave). The chat pane and the toolbar
  * have their own modules.
  */
-import type { QWidget } from '@nodegui/nodegui';
-import { Text, View } from '@nodegui/react-nodegui';
-import React, { useEffect, useMemo } from 'react';
+import { QApplication, QSize, type QPushButton, type QWidget } from '@nodegui/nodegui';
+import { Button, Text, View } from '@nodegui/react-nodegui';
+import React, { useCallback, useEffect, useMemo, useRef } from 'react';
 import type { MemberInfo } from '../../../common/protocol';
 import type { DesktopApp } from '../DesktopApp';
 import { formatMember } from '../format';
+import type { MediaChoices } from '../mediaTypes';
 import type { VideoRenderer } from '../VideoRenderer';
 import { ReconnectBanner } from './Banners';
 import { ChatPane } from './ChatPane';
+import { DevicePickers } from './DevicePickers';
+import { HostOptions } from './HostOptions';
 import { useAppEvents, useRemovable } from './hooks';
+import { icon } from './icons';
 import { ListBox, type ListRow } from './ListBox';
 import { HEADING } from './styles';
 import { Toolbar } from './Toolbar';
@@ -33,9 +37,43 @@ function MemberListImpl({
     () => members.map((m) => ({ key: String(m.memberId), text: formatMember(m, selfId) })),
     [members, selfId],
   );
+  // Room for the host's per-member actions: the list's rows are keyed by member id.
   return <ListBox id="memberList" rows={rows} style="min-height: 90px; max-height: 170px;" />;
 }
 const MemberList = React.memo(MemberListImpl);
+
+// ---- invite --------------------------------------------------------------------------------------
+
+/** The text the "Copy invite" button puts on the clipboard. */
+export function inviteText(meeting: { id: string; name: string }, server: string): string {
+  return `Join my meeting "${meeting.name}": meeting id ${meeting.id} on server ${server}`;
+}
+
+function CopyInviteButton({ app }: { app: DesktopApp }): React.ReactElement {
+  const button = useRef<QPushButton | null>(null);
+  const ref = useRemovable(button);
+  useEffect(() => {
+    const b = button.current;
+    if (!b) return;
+    b.setIcon(icon('copy'));
+    b.setIconSize(new QSize(16, 16));
+    b.setToolTip('Copy the meeting id and how to join to the clipboard');
+  }, []);
+  const on = useMemo(
+    () => ({
+      clicked: () => {
+        const meeting = app.meeting;
+        if (!meeting) return;
+        QApplication.clipboard()?.setText(inviteText(meeting, app.state.server));
+        app.notify(`Invite copied: meeting id ${meeting.id}`);
+      },
+    }),
+    [app],
+  );
+  return (
+    <Button id="copyInviteButton" ref={ref} text="Copy invite" on={on} style="margin-left: 8px;" />
+  );
+}
 
 // ---- page ----------------------------------------------------------------------------------------
 
@@ -85,7 +123,7 @@ export function MeetingView({
         .map((m) => ({ memberId: m.memberId, username: m.username })),
     [memberList, selfId],
   );
-  const notice = useRemovable<QWidget>();
+  const shareNoticeRef = useRemovable<QWidget>();
   const sharing = app.screenSharing;
   const blockedBy = app.shareBlockedBy;
   const othersKey = memberList
@@ -94,6 +132,16 @@ export function MeetingView({
     .join('|');
   const others = useMemo(() => (othersKey ? othersKey.split('|') : []), [othersKey]);
   const self = app.meetingPage.selfMediaState();
+  const { viewMode, pinned, sidePane, notice, settingsOpen } = app.state;
+  const onPin = useCallback((memberId: number) => app.togglePin(memberId), [app]);
+  const pickDevices = useCallback(
+    (patch: Partial<MediaChoices>) => void app.meetingPage.switchDevices(patch),
+    [app],
+  );
+  const sideRef = useRemovable<QWidget>();
+  const settingsRef = useRemovable<QWidget>();
+  const peopleRef = useRemovable<QWidget>();
+  const noticeRef = useRemovable<QWidget>();
 
   return (
     <View id="meetingPage" ref={page} style="flex: 1; flex-direction: column;">
@@ -106,11 +154,21 @@ export function MeetingView({
         <Text id="meetingId" style="font-family: monospace; margin-left: 4px;">
           {meeting ? meeting.id : ''}
         </Text>
+        <CopyInviteButton app={app} />
+        {notice ? (
+          <Text
+            id="meetingNotice"
+            ref={noticeRef}
+            style="margin-left: 12px; min-width: 420px; font-weight: bold;"
+          >
+            {notice}
+          </Text>
+        ) : null}
         <View style="flex: 1;" />
         {sharing ? (
           <Text
             id="shareNotice"
-            ref={notice}
+            ref={shareNoticeRef}
             style="color: white; background-color: #c0392b; font-weight: bold; padding: 3px 10px;"
           >
             You are sharing your screen
@@ -120,23 +178,51 @@ export function MeetingView({
       <View id="meetingBody" style="flex: 1; flex-direction: row;">
         <VideoGrid
           tiles={tiles}
+          viewMode={viewMode}
+          pinned={pinned}
+          onPin={onPin}
+          selfId={selfId}
           screens={screens}
           activeSpeaker={app.activeSpeaker}
           renderer={renderer}
           hasMedia={media !== null}
         />
-        <View id="sidePane" style="width: 340px; flex-direction: column; padding: 6px;">
-          <Text id="membersHeading" style={HEADING}>
-            {`People (${memberList.length})`}
-          </Text>
-          <MemberList members={memberList} selfId={selfId} />
-          <ChatPane
-            app={app}
-            others={others}
-            chatCount={app.chat.length}
-            error={app.state.meetingError}
-          />
-        </View>
+        {sidePane || settingsOpen ? (
+          <View
+            id="sidePane"
+            ref={sideRef}
+            style="width: 380px; flex-direction: column; padding: 6px;"
+          >
+            {settingsOpen ? (
+              <View id="settingsPane" ref={settingsRef} style="flex-direction: column;">
+                <DevicePickers app={app} heading="Settings" pick={pickDevices} />
+                {app.isHost ? (
+                  <HostOptions
+                    app={app}
+                    allowMultipleScreens={app.roomOptions.allowMultipleScreens}
+                  />
+                ) : null}
+                <Text id="mediaNote" wordWrap={true}>
+                  {app.state.mediaError || 'Changes apply at once; Settings again closes this.'}
+                </Text>
+              </View>
+            ) : null}
+            {sidePane && !settingsOpen ? (
+              <View id="peoplePane" ref={peopleRef} style="flex: 1; flex-direction: column;">
+                <Text id="membersHeading" style={HEADING}>
+                  {`People (${memberList.length})`}
+                </Text>
+                <MemberList members={memberList} selfId={selfId} />
+                <ChatPane
+                  app={app}
+                  others={others}
+                  chatCount={app.chat.length}
+                  error={app.state.meetingError}
+                />
+              </View>
+            ) : null}
+          </View>
+        ) : null}
       </View>
       <Toolbar
         app={app}
@@ -146,8 +232,11 @@ export function MeetingView({
         sharing={sharing}
         shareBusy={app.state.shareBusy}
         blockedBy={blockedBy?.username ?? null}
-        isHost={app.isHost}
-        allowMultipleScreens={app.roomOptions.allowMultipleScreens}
+        viewMode={viewMode}
+        fullScreen={app.state.fullScreen}
+        sidePane={sidePane}
+        unreadChat={app.state.unreadChat}
+        settingsOpen={settingsOpen}
         error={app.state.toolbarError}
       />
     </View>

@@ -1,7 +1,11 @@
-/** The status bar: connection state, round trip, media latency and dropped frames, refreshed every second. */
-import type { QLabel } from '@nodegui/nodegui';
-import { Text } from '@nodegui/react-nodegui';
-import React, { useState } from 'react';
+/**
+ * The status bar: connection state in plain words, refreshed every second; the "Connection
+ * details" toggle adds the developer figures (round trip, media latency, dropped and painted
+ * frames).
+ */
+import type { QWidget } from '@nodegui/nodegui';
+import { Button, Text, View } from '@nodegui/react-nodegui';
+import React, { useMemo, useState } from 'react';
 import type { DesktopApp } from '../DesktopApp';
 import { statusText } from '../status';
 import type { VideoRenderer } from '../VideoRenderer';
@@ -18,14 +22,24 @@ export function StatusLine({
   useAppEvents(app, 'state', 'media');
   const [, setTick] = useState(0);
   useInterval(() => setTick((t) => t + 1), 1000);
-  const label = useRemovable<QLabel>();
+  const root = useRemovable<QWidget>();
+  const details = app.state.connectionDetails;
+  const toggleOn = useMemo(() => ({ clicked: () => app.toggleConnectionDetails() }), [app]);
   return (
-    <Text
-      id="statusBar"
-      ref={label}
-      style="color: #444; background-color: #e8e8e8; padding: 4px; border-top: 1px solid #c8c8c8;"
+    <View
+      id="statusRow"
+      ref={root}
+      style="flex-direction: row; align-items: 'center'; background-color: #e8ecef; border-top: 1px solid #c8c8c8; padding: 2px 4px;"
     >
-      {statusText(app, renderer)}
-    </Text>
+      <Text id="statusBar" wordWrap={true} style="flex: 1; color: #444; padding: 2px;">
+        {statusText(app, renderer, details)}
+      </Text>
+      <Button
+        id="connectionDetailsButton"
+        text={details ? 'Hide details' : 'Connection details'}
+        on={toggleOn}
+        style="padding: 1px 8px; font-size: 12px;"
+      />
+    </View>
   );
 }

@@ -1,16 +1,19 @@
 /**
- * The video area. Normally a grid of camera tiles: self view first, then one tile per remote
- * member, re-flowed as people join and leave (1→1x1, 2→2x1, 3-4→2x2, 5-6→3x2…). While other members
+ * The video area. In the gallery view a grid of camera tiles: self view first, then one tile per
+ * remote member, re-flowed as people join and leave (1→1x1, 2→2x1, 3-4→2x2, 5-6→3x2…). In the
+ * speaker view one member large (the pinned one, else who speaks) over a strip of the others. Tiles
+ * keep the camera's shape (DESKTOP_TILE_ASPECT) inside their cell; each has a Pin button. While other members
  * share their screens it switches to the screen layout: one large tile per shared screen
  * (`screen-<memberId>`) over a strip of small camera tiles, and back to the grid when the shares
  * end. React lays the tiles out; pictures are painted into each tile's label by the VideoRenderer,
  * never through a re-render.
  */
-import { WidgetEventTypes, type QLabel, type QWidget } from '@nodegui/nodegui';
-import { Text, View } from '@nodegui/react-nodegui';
-import React, { useCallback, useEffect, useRef, useState } from 'react';
-import { MediaSource } from '../../../common/constants';
-import { gridRows, gridShape, screenLayout } from '../format';
+import { WidgetEventTypes, type QLabel, type QPushButton, type QWidget } from '@nodegui/nodegui';
+import { Button, Text, View } from '@nodegui/react-nodegui';
+import React, { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { DESKTOP_TILE_ASPECT, MediaSource } from '../../../common/constants';
+import { fitTile, gridRows, gridShape, screenLayout, speakerViewMain } from '../format';
+import { icon } from './icons';
 import type { VideoRenderer } from '../VideoRenderer';
 import { useRemovable } from './hooks';
 
@@ -59,6 +62,8 @@ interface TileProps {
   renderer: VideoRenderer;
   width: number;
   height: number;
+  pinned: boolean;
+  onPin: (memberId: number) => void;
 }
 
 /** A ref callback registering a tile's picture label with the renderer while it exists. */
@@ -82,18 +87,41 @@ function useTileLabel(
   );
 }
 
-function TileImpl({ tile, active, renderer, width, height }: TileProps): React.ReactElement {
+function TileImpl({
+  tile,
+  active,
+  renderer,
+  width,
+  height,
+  pinned,
+  onPin,
+}: TileProps): React.ReactElement {
   const { memberId } = tile;
   const root = useRemovable<QWidget>();
+  const pinButton = useRef<QPushButton | null>(null);
+  const pinRef = useRemovable(pinButton);
+  useEffect(() => {
+    const b = pinButton.current;
+    if (!b) return;
+    b.setIcon(icon('pin', pinned ? '#f1c40f' : '#d0d0d0'));
+    b.setToolTip(
+      pinned ? 'Unpin: back to the active speaker' : `Pin ${tile.username} large (speaker view)`,
+    );
+  }, [pinned, tile.username]);
+  const pinOn = useMemo(() => ({ clicked: () => onPin(memberId) }), [onPin, memberId]);
   const labelRef = useTileLabel(renderer, memberId, MediaSource.CAMERA);
+  // A narrow tile (the speaker view's strip) keeps its caption to the name.
+  const narrow = width < 220;
   const flags = [
     tile.audio ? '' : 'muted',
     tile.video ? '' : 'camera off',
     active ? 'speaking' : '',
   ]
-    .filter(Boolean)
+    .filter((f) => f && !narrow)
     .join(' · ');
-  const name = `${tile.username}${tile.self ? ' (you)' : ''}${tile.isHost ? ' ★' : ''}`;
+  const name = narrow
+    ? tile.username
+    : `${tile.username}${tile.self ? ' (you)' : ''}${tile.isHost ? ' ★' : ''}`;
   const inner = {
     width: Math.max(8, width - 2 * TILE_FRAME),
     height: Math.max(8, height - 2 * TILE_FRAME - CAPTION_HEIGHT),
@@ -122,6 +150,13 @@ function TileImpl({ tile, active, renderer, width, height }: TileProps): React.R
         >
           {flags}
         </Text>
+        <Button
+          id={`pin-${memberId}`}
+          ref={pinRef}
+          text={width < 260 ? '' : pinned ? 'Unpin' : 'Pin'}
+          on={pinOn}
+          style="padding: 0px 4px; margin-left: 4px; height: 20px; color: #f0f0f0; background-color: #3a3a3a; border: 1px solid #555;"
+        />
       </View>
     </View>
   );
@@ -177,6 +212,12 @@ function GridRow({ id, children }: { id: string; children: React.ReactNode }): R
 
 export interface VideoGridProps {
   tiles: TileInfo[];
+  viewMode: 'gallery' | 'speaker';
+  /** The member pinned large in the speaker view, or null. */
+  pinned: number | null;
+  /** Pins (or unpins) a member. */
+  onPin: (memberId: number) => void;
+  selfId: number | null;
   /** Screens shared by other members: non-empty switches to the screen layout. */
   screens: ScreenInfo[];
   activeSpeaker: number | null;
@@ -187,6 +228,10 @@ export interface VideoGridProps {
 
 function VideoGridImpl({
   tiles,
+  viewMode,
+  pinned,
+  onPin,
+  selfId,
   screens,
   activeSpeaker,
   renderer,
@@ -234,21 +279,43 @@ function VideoGridImpl({
     width: Math.max(0, area.width - 2 * GRID_PADDING),
     height: Math.max(0, area.height - 2 * GRID_PADDING),
   };
+  const chrome = { width: 2 * TILE_FRAME, height: 2 * TILE_FRAME + CAPTION_HEIGHT };
+  const margins = 2 * TILE_MARGIN;
+  // The speaker view's large tile: pinned, else who speaks (not when screens are shared).
+  const main =
+    screens.length === 0 && viewMode === 'speaker' && tiles.length > 1
+      ? speakerViewMain(
+          tiles.map((t) => t.memberId),
+          selfId,
+          pinned,
+          activeSpeaker,
+        )
+      : null;
   let tileWidth: number;
   let tileHeight: number;
   let screenWidth = 0;
   let screenHeight = 0;
-  if (screens.length > 0) {
-    const layout = screenLayout(inner, screens.length, tiles.length, {
+  if (screens.length > 0 || main !== null) {
+    const rest = main !== null ? tiles.length - 1 : tiles.length;
+    const layout = screenLayout(inner, Math.max(1, screens.length), rest, {
       margin: TILE_MARGIN,
-      chrome: { width: 2 * TILE_FRAME, height: 2 * TILE_FRAME + CAPTION_HEIGHT },
+      chrome,
     });
     ({ width: screenWidth, height: screenHeight } = layout.screen);
     ({ width: tileWidth, height: tileHeight } = layout.camera);
+    if (main !== null)
+      ({ width: screenWidth, height: screenHeight } = fitTile(
+        layout.screen,
+        DESKTOP_TILE_ASPECT,
+        chrome,
+      ));
   } else {
     const { cols, rows: rowCount } = gridShape(tiles.length);
-    tileWidth = cols ? Math.max(40, Math.floor(inner.width / cols) - 2 * TILE_MARGIN) : 0;
-    tileHeight = rowCount ? Math.max(40, Math.floor(inner.height / rowCount) - 2 * TILE_MARGIN) : 0;
+    const cell = {
+      width: cols ? Math.floor(inner.width / cols) - margins : 0,
+      height: rowCount ? Math.floor(inner.height / rowCount) - margins : 0,
+    };
+    ({ width: tileWidth, height: tileHeight } = fitTile(cell, DESKTOP_TILE_ASPECT, chrome));
   }
   // Pictures are scaled to their labels: re-scale once the new tile sizes are laid out.
   useEffect(() => {
@@ -256,18 +323,29 @@ function VideoGridImpl({
     return () => clearTimeout(timer);
   }, [renderer, tileWidth, tileHeight, screenWidth, screenHeight]);
 
-  const cameraTile = (t: TileInfo): React.ReactElement => (
+  const cameraTile = (t: TileInfo, large = false): React.ReactElement => (
     <Tile
       key={t.memberId}
       tile={t}
       active={t.memberId === activeSpeaker}
       renderer={renderer}
-      width={tileWidth}
-      height={tileHeight}
+      width={large ? screenWidth : tileWidth}
+      height={large ? screenHeight : tileHeight}
+      pinned={t.memberId === pinned}
+      onPin={onPin}
     />
   );
-  const content =
-    screens.length > 0
+  const mainTile = main !== null ? tiles.find((t) => t.memberId === main) : undefined;
+  const content = mainTile
+    ? [
+        <GridRow key="speaker" id="speakerRow">
+          {[cameraTile(mainTile, true)]}
+        </GridRow>,
+        <GridRow key="strip" id="cameraStrip">
+          {tiles.filter((t) => t !== mainTile).map((t) => cameraTile(t))}
+        </GridRow>,
+      ]
+    : screens.length > 0
       ? [
           <GridRow key="screens" id="screenRow">
             {screens.map((s) => (
@@ -281,12 +359,12 @@ function VideoGridImpl({
             ))}
           </GridRow>,
           <GridRow key="strip" id="cameraStrip">
-            {tiles.map(cameraTile)}
+            {tiles.map((t) => cameraTile(t))}
           </GridRow>,
         ]
       : gridRows(tiles).map((row, r) => (
           <GridRow key={`row-${r}`} id={`videoRow-${r}`}>
-            {row.map(cameraTile)}
+            {row.map((t) => cameraTile(t))}
           </GridRow>
         ));
   return (

@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "audio_quiet",
+      "sources": ["audio_quiet.c"],
+      "libraries": ["-ldl"]
+    }
+  ]
+}

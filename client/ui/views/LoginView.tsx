@@ -10,7 +10,8 @@ import { useAppEvents, useRemovable } from './hooks';
 
 export function LoginView({ app }: { app: DesktopApp }): React.ReactElement {
   useAppEvents(app, 'state');
-  const { busy, loginError, loginInfo, registerMode, loginFocus, loginFocusTick } = app.state;
+  const { busy, loginError, loginInfo, registerMode, loginFocus, loginFocusTick, trustPrompt } =
+    app.state;
   const server = useRef<QLineEdit>(null);
   const user = useRef<QLineEdit>(null);
   const password = useRef<QLineEdit>(null);
@@ -89,69 +90,72 @@ export function LoginView({ app }: { app: DesktopApp }): React.ReactElement {
       ref={page}
       style="flex: 1; flex-direction: column; justify-content: 'center'; align-items: 'center';"
     >
+      {/* While the user decides about a changed certificate, the prompt takes the form's place. */}
       <TrustPrompt app={app} />
-      <View id="loginForm" style="flex-direction: column; width: 360px; padding: 16px;">
-        <Text id="loginTitle" style="font-size: 20px; font-weight: bold; margin-bottom: 10px;">
-          {registerMode ? 'Create an account' : 'Log in to a meeting server'}
-        </Text>
-        <Text id="loginServerLabel">Server (host:port)</Text>
-        <LineEdit id="loginServer" ref={server} on={submitOn} style="margin-bottom: 6px;" />
-        <Text id="loginUserLabel">Username</Text>
-        <LineEdit id="loginUser" ref={user} on={submitOn} style="margin-bottom: 6px;" />
-        <Text id="loginPasswordLabel">Password</Text>
-        <LineEdit
-          id="loginPassword"
-          ref={password}
-          echoMode={EchoMode.Password}
-          on={submitOn}
-          style="margin-bottom: 6px;"
-        />
-        {registerMode ? (
-          <Text id="loginConfirmLabel" ref={confirmLabelRef}>
-            Confirm password
+      {trustPrompt ? null : (
+        <View id="loginForm" style="flex-direction: column; width: 360px; padding: 16px;">
+          <Text id="loginTitle" style="font-size: 20px; font-weight: bold; margin-bottom: 10px;">
+            {registerMode ? 'Create an account' : 'Log in to a meeting server'}
           </Text>
-        ) : null}
-        {registerMode ? (
+          <Text id="loginServerLabel">Server (host:port)</Text>
+          <LineEdit id="loginServer" ref={server} on={submitOn} style="margin-bottom: 6px;" />
+          <Text id="loginUserLabel">Username</Text>
+          <LineEdit id="loginUser" ref={user} on={submitOn} style="margin-bottom: 6px;" />
+          <Text id="loginPasswordLabel">Password</Text>
           <LineEdit
-            id="loginConfirm"
-            ref={confirmRef}
+            id="loginPassword"
+            ref={password}
             echoMode={EchoMode.Password}
             on={submitOn}
             style="margin-bottom: 6px;"
           />
-        ) : null}
-        <Text id="loginInfo" wordWrap={true} style="margin-top: 4px;">
-          {busy ? 'Connecting… (Cancel gives up)' : loginInfo}
-        </Text>
-        <Text id="loginError" wordWrap={true} style="min-height: 36px; margin-bottom: 4px;">
-          {loginError}
-        </Text>
-        <View id="loginButtons" style="flex-direction: row; justify-content: 'flex-end';">
-          {busy ? (
-            <Button
-              id="cancelButton"
-              ref={cancelRef}
-              text="Cancel"
-              on={cancelOn}
-              style="margin-right: 8px;"
+          {registerMode ? (
+            <Text id="loginConfirmLabel" ref={confirmLabelRef}>
+              Confirm password
+            </Text>
+          ) : null}
+          {registerMode ? (
+            <LineEdit
+              id="loginConfirm"
+              ref={confirmRef}
+              echoMode={EchoMode.Password}
+              on={submitOn}
+              style="margin-bottom: 6px;"
             />
           ) : null}
-          <Button
-            id="registerButton"
-            text={registerMode ? 'Register' : 'Register…'}
-            enabled={!busy}
-            on={registerOn}
-            style="margin-right: 8px;"
-          />
-          <Button
-            id="loginButton"
-            text={busy ? 'Connecting…' : 'Log in'}
-            enabled={!busy}
-            on={loginOn}
-            style="min-width: 110px;"
-          />
+          <Text id="loginInfo" wordWrap={true} style="margin-top: 4px;">
+            {busy ? 'Connecting… (Cancel gives up)' : loginInfo}
+          </Text>
+          <Text id="loginError" wordWrap={true} style="min-height: 36px; margin-bottom: 4px;">
+            {loginError}
+          </Text>
+          <View id="loginButtons" style="flex-direction: row; justify-content: 'flex-end';">
+            {busy ? (
+              <Button
+                id="cancelButton"
+                ref={cancelRef}
+                text="Cancel"
+                on={cancelOn}
+                style="margin-right: 8px;"
+              />
+            ) : null}
+            <Button
+              id="registerButton"
+              text={registerMode ? 'Register' : 'Register…'}
+              enabled={!busy}
+              on={registerOn}
+              style="margin-right: 8px;"
+            />
+            <Button
+              id="loginButton"
+              text={busy ? 'Connecting…' : 'Log in'}
+              enabled={!busy}
+              on={loginOn}
+              style="min-width: 110px;"
+            />
+          </View>
         </View>
-      </View>
+      )}
     </View>
   );
 }

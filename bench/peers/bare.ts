@@ -4,13 +4,15 @@
  * validation, no queues, no backpressure: what Node's sockets alone cost per delivered frame.
  */
 import net from 'node:net';
+import tls from 'node:tls';
+import { generate } from 'selfsigned';
 import { lengthPrefixedReader, reply, runChild } from './protocol';
 
 const MAX_FRAME = 64 * 1024;
 
 async function runBare(): Promise<void> {
   const rooms = new Map<number, Set<net.Socket>>();
-  const server = net.createServer((socket) => {
+  const onSocket = (socket: net.Socket): void => {
     socket.setNoDelay(true);
     let room: Set<net.Socket> | null = null;
     socket.on(
@@ -33,7 +35,15 @@ async function runBare(): Promise<void> {
     );
     socket.on('error', () => undefined);
     socket.on('close', () => room?.delete(socket));
-  });
+  };
+  // `--tls` (the bare-tls target): the same fan-out over Node's TLS, a self-signed certificate.
+  let server: net.Server;
+  if (process.argv.includes('--tls')) {
+    const pems = await generate([{ name: 'commonName', value: '127.0.0.1' }], { keySize: 2048 });
+    server = tls.createServer({ key: pems.private, cert: pems.cert }, onSocket);
+  } else {
+    server = net.createServer(onSocket);
+  }
   const close = (): void => {
     server.close();
     process.exit(0);

@@ -15,11 +15,14 @@
  * frames sent × (speakers − 1) − frames received.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { Histogram, calibrate, sleep, wakeupLatenessP99, MB } from '../relay/stats';
 import { Murmur } from './murmur';
 import {
+  DEFAULT_TARGETS,
   forkChild,
+  TARGET_SPECS,
   TARGETS,
   WARMUP_MS,
   type BotCommand,
@@ -50,8 +53,13 @@ interface Running {
   stop(): Promise<void>;
 }
 
-async function startTarget(target: Target, rooms: number): Promise<Running> {
-  if (target === 'murmur') {
+async function startTarget(
+  target: Target,
+  rooms: number,
+  cpuProfDir: string | undefined,
+): Promise<Running> {
+  const { server, tls } = TARGET_SPECS[target];
+  if (server === 'murmur') {
     const instances: Murmur[] = [];
     try {
       for (let r = 0; r < rooms; r++) instances.push(await Murmur.start());
@@ -67,7 +75,19 @@ async function startTarget(target: Target, rooms: number): Promise<Running> {
       },
     };
   }
-  const child = forkChild<never, ServerReply>(target);
+  const child = forkChild<never, ServerReply>(
+    server,
+    tls ? ['--tls'] : [],
+    cpuProfDir
+      ? [
+          '--cpu-prof',
+          '--cpu-prof-dir',
+          cpuProfDir,
+          '--cpu-prof-name',
+          `${target}-${Date.now()}.cpuprofile`,
+        ]
+      : [],
+  );
   try {
     const { port } = await child.request(null, 'ready', 20_000);
     return {
@@ -86,6 +106,8 @@ async function startTarget(target: Target, rooms: number): Promise<Running> {
 
 interface RunResult {
   target: Target;
+  /** rooms×speakers */
+  load: string;
   round: number;
   seconds: number;
   sentPerSec: number;
@@ -107,11 +129,12 @@ interface RunResult {
 async function runTarget(
   target: Target,
   round: number,
-  rooms: number,
-  speakers: number,
+  load: Load,
   seconds: number,
+  cpuProfDir: string | undefined,
 ): Promise<RunResult> {
-  const server = await startTarget(target, rooms);
+  const { rooms, speakers } = load;
+  const server = await startTarget(target, rooms, cpuProfDir);
   const processes = Math.min(2, rooms);
   const bots = Array.from({ length: processes }, () => forkChild<BotCommand, BotReply>('bot'));
   let stopped = false;
@@ -122,6 +145,7 @@ async function runTarget(
           {
             type: 'setup',
             target,
+            tls: TARGET_SPECS[target].tls,
             ports: server.ports,
             rooms: Array.from({ length: rooms }, (_, r) => r).filter((r) => r % processes === p),
             speakers,
@@ -154,6 +178,7 @@ async function runTarget(
     const serverCpu = (100 * (cpuAfter - cpuBefore)) / wallMs;
     return {
       target,
+      load: loadName(load),
       round,
       seconds: window,
       sentPerSec: stats.reduce((a, s) => a + s.sent, 0) / window,
@@ -175,7 +200,8 @@ async function runTarget(
 }
 
 const COLUMNS: Array<[title: string, width: number, cell: (r: RunResult) => string]> = [
-  ['target', 7, (r) => r.target],
+  ['target', 8, (r) => r.target],
+  ['load', 5, (r) => r.load],
   ['round', 5, (r) => String(r.round)],
   ['sent/s', 7, (r) => r.sentPerSec.toFixed(0)],
   ['deliv/s', 8, (r) => r.deliveredPerSec.toFixed(0)],
@@ -196,15 +222,67 @@ const row = (r: RunResult): string => line(COLUMNS.map(([, w, cell]) => cell(r).
 
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-/** Parses the command line and runs every target `rounds` times, alternating. */
+/** One load: rooms × speakers. */
+interface Load {
+  rooms: number;
+  speakers: number;
+}
+
+const loadName = (l: Load): string => `${l.rooms}×${l.speakers}`;
+const streams = (l: Load): number => l.rooms * l.speakers * (l.speakers - 1);
+
+/** Ratios printed for every pair whose both sides ran: [numerator, denominator]. */
+const RATIOS: Array<[Target, Target]> = [
+  ['ours', 'murmur'],
+  ['ours', 'bare'],
+  ['ours-tls', 'murmur'],
+  ['ours-tls', 'bare-tls'],
+  ['ours-tls', 'bare'],
+  ['bare-tls', 'murmur'],
+];
+
+function meanOf(target: Target, rs: RunResult[]): RunResult {
+  return {
+    target,
+    load: rs[0]!.load,
+    round: rs.length,
+    seconds: mean(rs.map((r) => r.seconds)),
+    sentPerSec: mean(rs.map((r) => r.sentPerSec)),
+    deliveredPerSec: mean(rs.map((r) => r.deliveredPerSec)),
+    serverCpu: mean(rs.map((r) => r.serverCpu)),
+    microsPerFrame: mean(rs.map((r) => r.microsPerFrame)),
+    e2eP50ms: mean(rs.map((r) => r.e2eP50ms)),
+    e2eP99ms: mean(rs.map((r) => r.e2eP99ms)),
+    rssMB: mean(rs.map((r) => r.rssMB)),
+    botsCpu: mean(rs.map((r) => r.botsCpu)),
+    lost: rs.reduce((a, r) => a + r.lost, 0),
+    missing: rs.reduce((a, r) => a + r.missing, 0),
+  };
+}
+
+/** The host's yardsticks: a fixed CPU loop (ms) and an idle 1 ms timer's lateness at p99 (ms). */
+async function hostLine(): Promise<string> {
+  return (
+    `calibration loop ${calibrate().toFixed(0)} ms, idle 1 ms timer late by ` +
+    `${(await wakeupLatenessP99()).toFixed(2)} ms at p99, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`
+  );
+}
+
+/** Parses the command line and runs every target `rounds` times per load, alternating. */
 export async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       rooms: { type: 'string', default: '2' },
       speakers: { type: 'string', default: '4' },
+      loads: { type: 'string' },
       seconds: { type: 'string', default: '8' },
       rounds: { type: 'string', default: '2' },
-      targets: { type: 'string', default: TARGETS.join(',') },
+      targets: { type: 'string', default: DEFAULT_TARGETS.join(',') },
+      'cpu-prof': { type: 'string' },
+      data: { type: 'string' },
     },
   });
   const int = (name: string, value: string, min: number, max: number): number => {
@@ -213,8 +291,14 @@ export async function main(): Promise<void> {
       throw new TypeError(`--${name} must be an integer in ${min}..${max}`);
     return n;
   };
-  const rooms = int('rooms', values.rooms, 1, 32);
-  const speakers = int('speakers', values.speakers, 2, 16);
+  const loads: Load[] = (values.loads ?? `${values.rooms}x${values.speakers}`)
+    .split(',')
+    .map((text) => {
+      const [r, m, extra] = text.split(/[x×]/);
+      if (r === undefined || m === undefined || extra !== undefined)
+        throw new TypeError(`--loads: ${text} is not ROOMSxSPEAKERS`);
+      return { rooms: int('rooms', r, 1, 32), speakers: int('speakers', m, 2, 16) };
+    });
   const seconds = int('seconds', values.seconds, 1, 120);
   const rounds = int('rounds', values.rounds, 1, 10);
   const targets = values.targets.split(',').map((t) => {
@@ -222,56 +306,77 @@ export async function main(): Promise<void> {
       throw new TypeError(`--targets: unknown target ${t} (${TARGETS.join(', ')})`);
     return t as Target;
   });
+  const cpuProfDir = values['cpu-prof'];
+  if (cpuProfDir) fs.mkdirSync(cpuProfDir, { recursive: true });
   process.once('SIGINT', () => process.exit(130));
+  const started = performance.now();
   console.log(
-    `peers: ${rooms} rooms × ${speakers} speakers (${rooms * speakers * (speakers - 1)} receiver-streams, ` +
-      `${rooms * speakers * (speakers - 1) * 50} frames/s nominal), ${seconds} s windows, ${rounds} rounds; ` +
-      `calibration loop ${calibrate().toFixed(0)} ms, idle 1 ms timer late by ` +
-      `${(await wakeupLatenessP99()).toFixed(2)} ms at p99`,
+    `peers: ${loads.map((l) => `${loadName(l)} (${streams(l)} receiver-streams, ${streams(l) * 50} frames/s nominal)`).join(', ')}; ` +
+      `${targets.join(', ')}; ${seconds} s windows, ${rounds} rounds`,
   );
+  console.log(`host before: ${await hostLine()}`);
   console.log(header());
   const results: RunResult[] = [];
   for (let round = 1; round <= rounds; round++) {
-    // Each round starts with a different target, so none always runs first or last.
-    const order = targets.map((_, i) => targets[(i + round - 1) % targets.length]!);
-    for (const target of order) {
-      const r = await runTarget(target, round, rooms, speakers, seconds);
-      results.push(r);
-      console.log(row(r));
+    for (const load of loads) {
+      // Each round starts with a different target, so none always runs first or last.
+      const order = targets.map((_, i) => targets[(i + round - 1) % targets.length]!);
+      for (const target of order) {
+        const r = await runTarget(target, round, load, seconds, cpuProfDir);
+        results.push(r);
+        console.log(row(r));
+      }
     }
   }
-  console.log('\nmeans over the rounds');
+  console.log(`host after: ${await hostLine()}`);
+  console.log(
+    `\nmeans over the rounds (${((performance.now() - started) / 1000).toFixed(0)} s in all)`,
+  );
   console.log(header());
-  const byTarget = new Map<Target, RunResult>();
-  for (const target of targets) {
-    const rs = results.filter((r) => r.target === target);
-    const m: RunResult = {
-      target,
-      round: rs.length,
-      seconds: mean(rs.map((r) => r.seconds)),
-      sentPerSec: mean(rs.map((r) => r.sentPerSec)),
-      deliveredPerSec: mean(rs.map((r) => r.deliveredPerSec)),
-      serverCpu: mean(rs.map((r) => r.serverCpu)),
-      microsPerFrame: mean(rs.map((r) => r.microsPerFrame)),
-      e2eP50ms: mean(rs.map((r) => r.e2eP50ms)),
-      e2eP99ms: mean(rs.map((r) => r.e2eP99ms)),
-      rssMB: mean(rs.map((r) => r.rssMB)),
-      botsCpu: mean(rs.map((r) => r.botsCpu)),
-      lost: rs.reduce((a, r) => a + r.lost, 0),
-      missing: rs.reduce((a, r) => a + r.missing, 0),
-    };
-    byTarget.set(target, m);
-    console.log(row(m));
+  for (const load of loads) {
+    const byTarget = new Map<Target, RunResult>();
+    for (const target of targets) {
+      const m = meanOf(
+        target,
+        results.filter((r) => r.target === target && r.load === loadName(load)),
+      );
+      byTarget.set(target, m);
+      console.log(row(m));
+    }
+    for (const [a, b] of RATIOS) {
+      const x = byTarget.get(a);
+      const y = byTarget.get(b);
+      if (!x || !y) continue;
+      console.log(
+        `  ${loadName(load)} ${a} ÷ ${b}: CPU per delivered frame ${(x.microsPerFrame / y.microsPerFrame).toFixed(2)}×, ` +
+          `e2e p50 ${(x.e2eP50ms / y.e2eP50ms).toFixed(2)}×, p99 ${(x.e2eP99ms / y.e2eP99ms).toFixed(2)}×, ` +
+          `RSS ${(x.rssMB / y.rssMB).toFixed(2)}×`,
+      );
+    }
   }
-  const ours = byTarget.get('ours');
-  for (const other of ['murmur', 'bare'] as const) {
-    const o = byTarget.get(other);
-    if (!ours || !o) continue;
-    console.log(
-      `ours ÷ ${other}: CPU per delivered frame ${(ours.microsPerFrame / o.microsPerFrame).toFixed(2)}×, ` +
-        `e2e p50 ${(ours.e2eP50ms / o.e2eP50ms).toFixed(2)}×, p99 ${(ours.e2eP99ms / o.e2eP99ms).toFixed(2)}×, ` +
-        `RSS ${(ours.rssMB / o.rssMB).toFixed(2)}×`,
+  if (values.data) {
+    // One line per run, for bench/peers/plot.gp: target, load, server CPU %, delivered frames/s.
+    fs.writeFileSync(
+      values.data,
+      ['# target load serverCpuPercent deliveredPerSec microsPerFrame e2eP50ms e2eP99ms']
+        .concat(
+          results.map((r) =>
+            [
+              r.target,
+              r.load,
+              r.serverCpu,
+              r.deliveredPerSec,
+              r.microsPerFrame,
+              r.e2eP50ms,
+              r.e2eP99ms,
+            ]
+              .map((v) => (typeof v === 'number' ? v.toFixed(3) : v))
+              .join('\t'),
+          ),
+        )
+        .join('\n') + '\n',
     );
+    console.log(`runs written to ${values.data}`);
   }
 }
 

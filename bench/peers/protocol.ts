@@ -17,9 +17,22 @@ export const WARMUP_MS = 1500;
 /** After the speakers stop, receivers get this long to drain before the losses are counted. */
 export const DRAIN_MS = 500;
 
-/** The three servers the same load runs against. */
-export const TARGETS = ['ours', 'murmur', 'bare'] as const;
-export type Target = (typeof TARGETS)[number];
+/**
+ * The variants the same load runs against: a server, and whether its clients connect over TLS (a
+ * connect option of the same server and client, nothing else). murmur's TCP voice path is always
+ * TLS; `ours-tls` needs our links' TLS (issue 11); `bare-tls` is the floor of Node's TLS sockets.
+ */
+export const TARGET_SPECS = {
+  ours: { server: 'ours', tls: false },
+  'ours-tls': { server: 'ours', tls: true },
+  murmur: { server: 'murmur', tls: true },
+  bare: { server: 'bare', tls: false },
+  'bare-tls': { server: 'bare', tls: true },
+} as const satisfies Record<string, { server: 'ours' | 'murmur' | 'bare'; tls: boolean }>;
+export type Target = keyof typeof TARGET_SPECS;
+export const TARGETS = Object.keys(TARGET_SPECS) as Target[];
+/** Run when --targets is not given. */
+export const DEFAULT_TARGETS: Target[] = ['ours', 'murmur', 'bare'];
 
 // ---- the probe inside every payload --------------------------------------------------------------
 // sender u32 | sequence u32 | CLOCK_MONOTONIC µs u64 | filler up to AUDIO_PAYLOAD_BYTES. No server
@@ -73,6 +86,8 @@ export interface BotTotals {
 export interface BotSetup {
   type: 'setup';
   target: Target;
+  /** Connect over TLS (the server's certificate is self-signed: not verified). */
+  tls: boolean;
   ports: number[];
   /** Global room numbers this process serves. */
   rooms: number[];
@@ -113,8 +128,13 @@ export function runChild(start: () => Promise<void>): void {
 /** Forks the peers bench's `module` child (a compiled module next to this one). */
 export function forkChild<Command, Reply extends { type: string }>(
   module: 'bot' | 'ours' | 'bare',
+  args: string[] = [],
+  execArgv: string[] = [],
 ): Child<Command, Reply> {
-  return new Child<Command, Reply>(path.join(__dirname, `${module}.js`), module);
+  return new Child<Command, Reply>(path.join(__dirname, `${module}.js`), module, {
+    args,
+    execArgv,
+  });
 }
 
 /**

@@ -16,6 +16,7 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Histogram, calibrate, sleep, wakeupLatenessP99, MB } from '../relay/stats';
 import { Murmur } from './murmur';
@@ -40,6 +41,12 @@ function cpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
 }
 
+/** Write-type system calls (write, writev, …) a process made so far, all its threads. */
+function writeCalls(pid: number): number {
+  const match = /syscw:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/io`, 'utf8'));
+  return match ? Number(match[1]) : Number.NaN;
+}
+
 /** Resident set of a process, bytes. */
 function rssBytes(pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -53,11 +60,15 @@ interface Running {
   stop(): Promise<void>;
 }
 
-async function startTarget(
-  target: Target,
-  rooms: number,
-  cpuProfDir: string | undefined,
-): Promise<Running> {
+/** Options of the whole invocation that the runs need. */
+interface RunOptions {
+  cpuProfDir: string | undefined;
+  /** The compiled tree (dist/) of another build, for the ours-base target. */
+  baseline: string | undefined;
+}
+
+async function startTarget(target: Target, rooms: number, options: RunOptions): Promise<Running> {
+  const { cpuProfDir } = options;
   const { server, tls } = TARGET_SPECS[target];
   if (server === 'murmur') {
     const instances: Murmur[] = [];
@@ -87,6 +98,7 @@ async function startTarget(
           `${target}-${Date.now()}.cpuprofile`,
         ]
       : [],
+    target === 'ours-base' ? options.baseline : undefined,
   );
   try {
     const { port } = await child.request(null, 'ready', 20_000);
@@ -115,6 +127,8 @@ interface RunResult {
   /** Server CPU over the window, % of one core. */
   serverCpu: number;
   microsPerFrame: number;
+  /** The server's write system calls per delivered frame (1 = one write per frame and receiver). */
+  writesPerFrame: number;
   e2eP50ms: number;
   e2eP99ms: number;
   rssMB: number;
@@ -131,10 +145,10 @@ async function runTarget(
   round: number,
   load: Load,
   seconds: number,
-  cpuProfDir: string | undefined,
+  options: RunOptions,
 ): Promise<RunResult> {
   const { rooms, speakers } = load;
-  const server = await startTarget(target, rooms, cpuProfDir);
+  const server = await startTarget(target, rooms, options);
   const processes = Math.min(2, rooms);
   const bots = Array.from({ length: processes }, () => forkChild<BotCommand, BotReply>('bot'));
   let stopped = false;
@@ -159,9 +173,11 @@ async function runTarget(
     await sleep(WARMUP_MS);
     await Promise.all(bots.map((b) => b.request({ type: 'measure-start' }, 'started', 10_000)));
     const cpuBefore = server.pids.reduce((a, pid) => a + cpuMs(pid), 0);
+    const writesBefore = server.pids.reduce((a, pid) => a + writeCalls(pid), 0);
     const t0 = performance.now();
     await sleep(seconds * 1000);
     const cpuAfter = server.pids.reduce((a, pid) => a + cpuMs(pid), 0);
+    const writes = server.pids.reduce((a, pid) => a + writeCalls(pid), 0) - writesBefore;
     const wallMs = performance.now() - t0;
     const rss = server.pids.reduce((a, pid) => a + rssBytes(pid), 0);
     const stats = (
@@ -185,6 +201,7 @@ async function runTarget(
       deliveredPerSec: delivered,
       serverCpu,
       microsPerFrame: (serverCpu * 1e4) / delivered,
+      writesPerFrame: writes / (delivered * window),
       e2eP50ms: e2e.percentile(50) / 1000,
       e2eP99ms: e2e.percentile(99) / 1000,
       rssMB: rss / MB,
@@ -208,6 +225,7 @@ const COLUMNS: Array<[title: string, width: number, cell: (r: RunResult) => stri
   ['srv CPU%', 8, (r) => r.serverCpu.toFixed(1)],
   ['µs/frame', 8, (r) => r.microsPerFrame.toFixed(1)],
   ['frames/s/core', 13, (r) => (1e6 / r.microsPerFrame).toFixed(0)],
+  ['writes/frame', 12, (r) => r.writesPerFrame.toFixed(2)],
   ['e2e p50ms', 9, (r) => r.e2eP50ms.toFixed(2)],
   ['e2e p99ms', 9, (r) => r.e2eP99ms.toFixed(2)],
   ['RSS MB', 7, (r) => r.rssMB.toFixed(1)],
@@ -233,8 +251,11 @@ const streams = (l: Load): number => l.rooms * l.speakers * (l.speakers - 1);
 
 /** Ratios printed for every pair whose both sides ran: [numerator, denominator]. */
 const RATIOS: Array<[Target, Target]> = [
+  ['ours', 'ours-base'],
   ['ours', 'murmur'],
   ['ours', 'bare'],
+  ['ours-base', 'murmur'],
+  ['ours-base', 'bare'],
   ['ours-tls', 'murmur'],
   ['ours-tls', 'bare-tls'],
   ['ours-tls', 'bare'],
@@ -251,6 +272,7 @@ function meanOf(target: Target, rs: RunResult[]): RunResult {
     deliveredPerSec: mean(rs.map((r) => r.deliveredPerSec)),
     serverCpu: mean(rs.map((r) => r.serverCpu)),
     microsPerFrame: mean(rs.map((r) => r.microsPerFrame)),
+    writesPerFrame: mean(rs.map((r) => r.writesPerFrame)),
     e2eP50ms: mean(rs.map((r) => r.e2eP50ms)),
     e2eP99ms: mean(rs.map((r) => r.e2eP99ms)),
     rssMB: mean(rs.map((r) => r.rssMB)),
@@ -282,6 +304,7 @@ export async function main(): Promise<void> {
       rounds: { type: 'string', default: '2' },
       targets: { type: 'string', default: DEFAULT_TARGETS.join(',') },
       'cpu-prof': { type: 'string' },
+      baseline: { type: 'string' },
       data: { type: 'string' },
     },
   });
@@ -308,6 +331,12 @@ export async function main(): Promise<void> {
   });
   const cpuProfDir = values['cpu-prof'];
   if (cpuProfDir) fs.mkdirSync(cpuProfDir, { recursive: true });
+  const baseline = values.baseline;
+  if (targets.includes('ours-base') !== (baseline !== undefined))
+    throw new TypeError('--baseline DIST goes with the ours-base target, and only with it');
+  if (baseline && !fs.existsSync(path.join(baseline, 'bench', 'peers', 'ours.js')))
+    throw new TypeError(`--baseline: no bench/peers/ours.js under ${baseline}`);
+  const options: RunOptions = { cpuProfDir, baseline };
   process.once('SIGINT', () => process.exit(130));
   const started = performance.now();
   console.log(
@@ -322,7 +351,7 @@ export async function main(): Promise<void> {
       // Each round starts with a different target, so none always runs first or last.
       const order = targets.map((_, i) => targets[(i + round - 1) % targets.length]!);
       for (const target of order) {
-        const r = await runTarget(target, round, load, seconds, cpuProfDir);
+        const r = await runTarget(target, round, load, seconds, options);
         results.push(r);
         console.log(row(r));
       }
@@ -333,6 +362,7 @@ export async function main(): Promise<void> {
     `\nmeans over the rounds (${((performance.now() - started) / 1000).toFixed(0)} s in all)`,
   );
   console.log(header());
+  const means: RunResult[] = [];
   for (const load of loads) {
     const byTarget = new Map<Target, RunResult>();
     for (const target of targets) {
@@ -341,6 +371,7 @@ export async function main(): Promise<void> {
         results.filter((r) => r.target === target && r.load === loadName(load)),
       );
       byTarget.set(target, m);
+      means.push(m);
       console.log(row(m));
     }
     for (const [a, b] of RATIOS) {
@@ -355,28 +386,31 @@ export async function main(): Promise<void> {
     }
   }
   if (values.data) {
-    // One line per run, for bench/peers/plot.gp: target, load, server CPU %, delivered frames/s.
+    // For bench/peers/plot.gp: one line per run, then one per target and load (the means).
+    const fields = (kind: string, r: RunResult): string =>
+      [
+        kind,
+        r.target,
+        r.load,
+        r.serverCpu,
+        r.deliveredPerSec,
+        r.microsPerFrame,
+        r.writesPerFrame,
+        r.e2eP50ms,
+        r.e2eP99ms,
+        r.rssMB,
+      ]
+        .map((v) => (typeof v === 'number' ? v.toFixed(3) : v))
+        .join('\t');
+    const head =
+      '# kind target load serverCpuPercent deliveredPerSec microsPerFrame writesPerFrame e2eP50ms e2eP99ms rssMB';
     fs.writeFileSync(
       values.data,
-      ['# target load serverCpuPercent deliveredPerSec microsPerFrame e2eP50ms e2eP99ms']
-        .concat(
-          results.map((r) =>
-            [
-              r.target,
-              r.load,
-              r.serverCpu,
-              r.deliveredPerSec,
-              r.microsPerFrame,
-              r.e2eP50ms,
-              r.e2eP99ms,
-            ]
-              .map((v) => (typeof v === 'number' ? v.toFixed(3) : v))
-              .join('\t'),
-          ),
-        )
-        .join('\n') + '\n',
+      [head, ...results.map((r) => fields('run', r)), ...means.map((r) => fields('mean', r))].join(
+        '\n',
+      ) + '\n',
     );
-    console.log(`runs written to ${values.data}`);
+    console.log(`runs and means written to ${values.data}`);
   }
 }
 

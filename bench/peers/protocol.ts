@@ -25,6 +25,8 @@ export const DRAIN_MS = 500;
 export const TARGET_SPECS = {
   ours: { server: 'ours', tls: false },
   'ours-tls': { server: 'ours', tls: true },
+  /** Our server from another build (`--baseline DIST`, its compiled tree): before and after. */
+  'ours-base': { server: 'ours', tls: false },
   murmur: { server: 'murmur', tls: true },
   bare: { server: 'bare', tls: false },
   'bare-tls': { server: 'bare', tls: true },
@@ -130,11 +132,12 @@ export function forkChild<Command, Reply extends { type: string }>(
   module: 'bot' | 'ours' | 'bare',
   args: string[] = [],
   execArgv: string[] = [],
+  distRoot?: string,
 ): Child<Command, Reply> {
-  return new Child<Command, Reply>(path.join(__dirname, `${module}.js`), module, {
-    args,
-    execArgv,
-  });
+  const file = distRoot
+    ? path.join(distRoot, 'bench', 'peers', `${module}.js`)
+    : path.join(__dirname, `${module}.js`);
+  return new Child<Command, Reply>(file, module, { args, execArgv });
 }
 
 /**

@@ -5,7 +5,6 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { generate } from 'selfsigned';
 import { lengthPrefixedReader, reply, runChild } from './protocol';
 
 const MAX_FRAME = 64 * 1024;
@@ -36,11 +35,14 @@ async function runBare(): Promise<void> {
     socket.on('error', () => undefined);
     socket.on('close', () => room?.delete(socket));
   };
-  // `--tls` (the bare-tls target): the same fan-out over Node's TLS, a self-signed certificate.
+  // `--tls` (the bare-tls target): the same fan-out over Node's TLS, with the bench's self-signed
+  // certificate (PEM in the environment, from the orchestrator).
   let server: net.Server;
   if (process.argv.includes('--tls')) {
-    const pems = await generate([{ name: 'commonName', value: '127.0.0.1' }], { keySize: 2048 });
-    server = tls.createServer({ key: pems.private, cert: pems.cert }, onSocket);
+    const key = process.env.BENCH_TLS_KEY;
+    const cert = process.env.BENCH_TLS_CERT;
+    if (!key || !cert) throw new Error('bare --tls: BENCH_TLS_KEY and BENCH_TLS_CERT must be set');
+    server = tls.createServer({ key, cert }, onSocket);
   } else {
     server = net.createServer(onSocket);
   }

@@ -18,7 +18,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Histogram, calibrate, sleep, wakeupLatenessP99, MB } from '../relay/stats';
+import { generate } from 'selfsigned';
+import { Histogram, calibrate, hostTicks, sleep, wakeupLatenessP99, MB } from '../relay/stats';
 import { Murmur } from './murmur';
 import {
   DEFAULT_TARGETS,
@@ -86,19 +87,22 @@ async function startTarget(target: Target, rooms: number, options: RunOptions): 
       },
     };
   }
+  const execArgv = cpuProfDir
+    ? [
+        '--cpu-prof',
+        '--cpu-prof-dir',
+        cpuProfDir,
+        '--cpu-prof-name',
+        `${target}-${Date.now()}.cpuprofile`,
+      ]
+    : [];
+  // Our server gets TLS from the bench's shim (any build), until it has TLS of its own.
+  if (tls && server === 'ours') execArgv.push('--require', path.join(__dirname, 'tlsShim.js'));
   const child = forkChild<never, ServerReply>(
     server,
     tls ? ['--tls'] : [],
-    cpuProfDir
-      ? [
-          '--cpu-prof',
-          '--cpu-prof-dir',
-          cpuProfDir,
-          '--cpu-prof-name',
-          `${target}-${Date.now()}.cpuprofile`,
-        ]
-      : [],
-    target === 'ours-base' ? options.baseline : undefined,
+    execArgv,
+    target.startsWith('ours-base') ? options.baseline : undefined,
   );
   try {
     const { port } = await child.request(null, 'ready', 20_000);
@@ -134,6 +138,11 @@ interface RunResult {
   rssMB: number;
   /** The bot processes' CPU over the window, % of one core (the two cores are shared). */
   botsCpu: number;
+  /**
+   * Everything else on the host over the window, % of one core: other processes (this machine is
+   * shared), not softirq (mostly the loopback traffic of the bench itself).
+   */
+  otherCpu: number;
   /** Over the whole run, after draining: sent × (speakers − 1) − received. */
   lost: number;
   /** Sequence gaps seen by receivers in the window. */
@@ -174,10 +183,12 @@ async function runTarget(
     await Promise.all(bots.map((b) => b.request({ type: 'measure-start' }, 'started', 10_000)));
     const cpuBefore = server.pids.reduce((a, pid) => a + cpuMs(pid), 0);
     const writesBefore = server.pids.reduce((a, pid) => a + writeCalls(pid), 0);
+    const hostBefore = hostTicks();
     const t0 = performance.now();
     await sleep(seconds * 1000);
     const cpuAfter = server.pids.reduce((a, pid) => a + cpuMs(pid), 0);
     const writes = server.pids.reduce((a, pid) => a + writeCalls(pid), 0) - writesBefore;
+    const hostAfter = hostTicks();
     const wallMs = performance.now() - t0;
     const rss = server.pids.reduce((a, pid) => a + rssBytes(pid), 0);
     const stats = (
@@ -192,6 +203,7 @@ async function runTarget(
     const window = wallMs / 1000;
     const delivered = stats.reduce((a, s) => a + s.received, 0) / window;
     const serverCpu = (100 * (cpuAfter - cpuBefore)) / wallMs;
+    const botsCpu = (100 * stats.reduce((a, s) => a + s.cpuMs, 0)) / wallMs;
     return {
       target,
       load: loadName(load),
@@ -205,7 +217,16 @@ async function runTarget(
       e2eP50ms: e2e.percentile(50) / 1000,
       e2eP99ms: e2e.percentile(99) / 1000,
       rssMB: rss / MB,
-      botsCpu: (100 * stats.reduce((a, s) => a + s.cpuMs, 0)) / wallMs,
+      botsCpu,
+      otherCpu: Math.max(
+        0,
+        (100 *
+          os.cpus().length *
+          (hostAfter.busy - hostAfter.softirq - (hostBefore.busy - hostBefore.softirq))) /
+          (hostAfter.total - hostBefore.total) -
+          serverCpu -
+          botsCpu,
+      ),
       lost: totals.reduce((a, t) => a + t.sent * (speakers - 1) - t.received, 0),
       missing: stats.reduce((a, s) => a + s.missing, 0),
     };
@@ -230,6 +251,7 @@ const COLUMNS: Array<[title: string, width: number, cell: (r: RunResult) => stri
   ['e2e p99ms', 9, (r) => r.e2eP99ms.toFixed(2)],
   ['RSS MB', 7, (r) => r.rssMB.toFixed(1)],
   ['bots CPU%', 9, (r) => r.botsCpu.toFixed(0)],
+  ['other CPU%', 10, (r) => r.otherCpu.toFixed(0)],
   ['lost', 5, (r) => String(r.lost)],
   ['gaps', 5, (r) => String(r.missing)],
 ];
@@ -256,9 +278,12 @@ const RATIOS: Array<[Target, Target]> = [
   ['ours', 'bare'],
   ['ours-base', 'murmur'],
   ['ours-base', 'bare'],
+  ['ours-tls', 'ours-base-tls'],
   ['ours-tls', 'murmur'],
   ['ours-tls', 'bare-tls'],
-  ['ours-tls', 'bare'],
+  ['ours-tls', 'ours'],
+  ['ours-base-tls', 'murmur'],
+  ['ours-base-tls', 'bare-tls'],
   ['bare-tls', 'murmur'],
 ];
 
@@ -277,6 +302,7 @@ function meanOf(target: Target, rs: RunResult[]): RunResult {
     e2eP99ms: mean(rs.map((r) => r.e2eP99ms)),
     rssMB: mean(rs.map((r) => r.rssMB)),
     botsCpu: mean(rs.map((r) => r.botsCpu)),
+    otherCpu: mean(rs.map((r) => r.otherCpu)),
     lost: rs.reduce((a, r) => a + r.lost, 0),
     missing: rs.reduce((a, r) => a + r.missing, 0),
   };
@@ -332,8 +358,14 @@ export async function main(): Promise<void> {
   const cpuProfDir = values['cpu-prof'];
   if (cpuProfDir) fs.mkdirSync(cpuProfDir, { recursive: true });
   const baseline = values.baseline;
-  if (targets.includes('ours-base') !== (baseline !== undefined))
-    throw new TypeError('--baseline DIST goes with the ours-base target, and only with it');
+  if (targets.some((t) => t.startsWith('ours-base')) !== (baseline !== undefined))
+    throw new TypeError('--baseline DIST goes with the ours-base targets, and only with them');
+  if (targets.some((t) => TARGET_SPECS[t].tls && TARGET_SPECS[t].server !== 'murmur')) {
+    // One self-signed certificate for every TLS server child (they inherit the environment).
+    const pems = await generate([{ name: 'commonName', value: '127.0.0.1' }], { keySize: 2048 });
+    process.env.BENCH_TLS_KEY = pems.private;
+    process.env.BENCH_TLS_CERT = pems.cert;
+  }
   if (baseline && !fs.existsSync(path.join(baseline, 'bench', 'peers', 'ours.js')))
     throw new TypeError(`--baseline: no bench/peers/ours.js under ${baseline}`);
   const options: RunOptions = { cpuProfDir, baseline };

@@ -20,13 +20,15 @@ export const DRAIN_MS = 500;
 /**
  * The variants the same load runs against: a server, and whether its clients connect over TLS (a
  * connect option of the same server and client, nothing else). murmur's TCP voice path is always
- * TLS; `ours-tls` needs our links' TLS (issue 11); `bare-tls` is the floor of Node's TLS sockets.
+ * TLS; `ours-tls` wraps our server and client in Node's TLS (tlsShim.ts) until our links have
+ * TLS of their own (issue 11); `bare-tls` is the floor of Node's TLS sockets.
  */
 export const TARGET_SPECS = {
   ours: { server: 'ours', tls: false },
   'ours-tls': { server: 'ours', tls: true },
   /** Our server from another build (`--baseline DIST`, its compiled tree): before and after. */
   'ours-base': { server: 'ours', tls: false },
+  'ours-base-tls': { server: 'ours', tls: true },
   murmur: { server: 'murmur', tls: true },
   bare: { server: 'bare', tls: false },
   'bare-tls': { server: 'bare', tls: true },

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { MAX_FRAME_SIZE, MediaKind, MediaSource } from '../../common/constants';
 import { decodeMediaFrame, encodeMediaFrame } from '../../common/media';
 import { MeetingClient } from '../../client/MeetingClient';
+import { PinnedFingerprint } from '../../client/trust';
 import { Histogram, monotonicMicros } from '../relay/stats';
 import { MumbleClient } from './mumble';
 import { connectOverTls } from './tlsShim';
@@ -131,12 +132,16 @@ async function oursRoom(
   room: number,
   speakers: Speaker[],
   tls: boolean,
+  fingerprint: string | null,
 ): Promise<void> {
-  // Until our client has TLS of its own (issue 11), the bench's shim wraps its sockets.
-  if (tls) connectOverTls();
+  // TLS of our own, pinned; or (an older build behind the bench's shim) TLS from the shim.
+  if (tls && !fingerprint) connectOverTls();
   let meetingId: string | null = null;
   for (const speaker of speakers) {
-    const client = new MeetingClient({ host: '127.0.0.1', port }, { plain: true });
+    const client = new MeetingClient(
+      { host: '127.0.0.1', port },
+      tls && fingerprint ? { trust: new PinnedFingerprint(fingerprint) } : { plain: true },
+    );
     await client.connect();
     await client.register(`peer_r${room}_s${speaker.id}`, 'password1');
     if (meetingId === null) meetingId = (await client.createMeeting(`peers ${room}`)).meeting.id;
@@ -246,7 +251,13 @@ async function setup(message: BotSetup): Promise<Speaker[]> {
     );
     // murmur runs one instance per room (see main.ts); the others serve every room on one port.
     const port = message.ports.length > 1 ? message.ports[room]! : message.ports[0]!;
-    await ROOM_SETUP[TARGET_SPECS[message.target].server](port, room, speakers, message.tls);
+    await ROOM_SETUP[TARGET_SPECS[message.target].server](
+      port,
+      room,
+      speakers,
+      message.tls,
+      message.fingerprint,
+    );
     all.push(...speakers);
   }
   return all;

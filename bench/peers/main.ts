@@ -58,6 +58,8 @@ function rssBytes(pid: number): number {
 interface Running {
   pids: number[];
   ports: number[];
+  /** Our server's certificate to pin, when it runs TLS of its own. */
+  fingerprint: string | null;
   stop(): Promise<void>;
 }
 
@@ -82,6 +84,7 @@ async function startTarget(target: Target, rooms: number, options: RunOptions): 
     return {
       pids: instances.map((m) => m.pid),
       ports: instances.map((m) => m.port),
+      fingerprint: null,
       stop: async () => {
         await Promise.all(instances.map((m) => m.stop()));
       },
@@ -96,8 +99,13 @@ async function startTarget(target: Target, rooms: number, options: RunOptions): 
         `${target}-${Date.now()}.cpuprofile`,
       ]
     : [];
-  // Our server gets TLS from the bench's shim (any build), until it has TLS of its own.
-  if (tls && server === 'ours') execArgv.push('--require', path.join(__dirname, 'tlsShim.js'));
+  // A build without TLS of its own (before issue 11: no client/trust.js) gets it from the shim.
+  if (
+    tls &&
+    target === 'ours-base-tls' &&
+    !fs.existsSync(path.join(options.baseline ?? '', 'client', 'trust.js'))
+  )
+    execArgv.push('--require', path.join(__dirname, 'tlsShim.js'));
   const child = forkChild<never, ServerReply>(
     server,
     tls ? ['--tls'] : [],
@@ -105,10 +113,11 @@ async function startTarget(target: Target, rooms: number, options: RunOptions): 
     target.startsWith('ours-base') ? options.baseline : undefined,
   );
   try {
-    const { port } = await child.request(null, 'ready', 20_000);
+    const { port, fingerprint } = await child.request(null, 'ready', 20_000);
     return {
       pids: [child.process.pid!],
       ports: [port],
+      fingerprint: fingerprint ?? null,
       stop: () => {
         child.process.kill('SIGTERM');
         return child.end(null, 10_000);
@@ -169,6 +178,7 @@ async function runTarget(
             type: 'setup',
             target,
             tls: TARGET_SPECS[target].tls,
+            fingerprint: server.fingerprint,
             ports: server.ports,
             rooms: Array.from({ length: rooms }, (_, r) => r).filter((r) => r % processes === p),
             speakers,

@@ -20,8 +20,8 @@ export const DRAIN_MS = 500;
 /**
  * The variants the same load runs against: a server, and whether its clients connect over TLS (a
  * connect option of the same server and client, nothing else). murmur's TCP voice path is always
- * TLS; `ours-tls` wraps our server and client in Node's TLS (tlsShim.ts) until our links have
- * TLS of their own (issue 11); `bare-tls` is the floor of Node's TLS sockets.
+ * TLS; `ours-tls` is our TLS as deployed; `ours-base-tls` wraps an older build without TLS in
+ * Node's TLS (tlsShim.ts); `bare-tls` is the floor of Node's TLS sockets.
  */
 export const TARGET_SPECS = {
   ours: { server: 'ours', tls: false },
@@ -92,6 +92,11 @@ export interface BotSetup {
   target: Target;
   /** Connect over TLS (the server's certificate is self-signed: not verified). */
   tls: boolean;
+  /**
+   * Our server's certificate to pin (its own TLS); null with `tls` for an older build wrapped by
+   * the bench's shim (tlsShim.ts), whose client then gets TLS from the shim too.
+   */
+  fingerprint: string | null;
   ports: number[];
   /** Global room numbers this process serves. */
   rooms: number[];
@@ -111,7 +116,9 @@ export type BotReply =
   | { type: 'stopped'; totals: BotTotals }
   | { type: 'error'; message: string };
 
-export type ServerReply = { type: 'ready'; port: number } | { type: 'error'; message: string };
+export type ServerReply =
+  /** `fingerprint`: our server's certificate with TLS of its own (absent from older builds). */
+  { type: 'ready'; port: number; fingerprint?: string | null } | { type: 'error'; message: string };
 
 /** Sends a reply to the orchestrator (from a child). */
 export function reply(message: BotReply | ServerReply): void {

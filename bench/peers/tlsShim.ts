@@ -1,12 +1,11 @@
 /**
- * Bench only, until our links have TLS of their own (issue 11): wraps our unchanged server and
- * client in Node's TLS, so the peers bench can put "ours with TLS" next to murmur, whose TCP voice
- * path is always TLS. Loaded into our server's child with `--require` (so it works for another
- * build too, the ours-base-tls target): every `net.createServer` of that process becomes a
+ * Bench only: wraps an older build of our server and client that has no TLS of its own (the
+ * ours-base-tls target, before/after comparisons against builds from before issue 11) in Node's
+ * TLS. Loaded into that server's child with `--require`: every `net.createServer` of that process becomes a
  * `tls.createServer` with the bench's self-signed certificate (BENCH_TLS_KEY / BENCH_TLS_CERT, PEM,
  * set by the orchestrator), whose listener gets each socket after the handshake. In a bot process,
- * `connectOverTls()` makes `net.connect` a `tls.connect` that accepts that certificate. Once our
- * TLS lands, the ours-tls target uses the real option instead and this file goes.
+ * `connectOverTls()` makes `net.connect` a `tls.connect` that accepts that certificate. ours-tls
+ * uses our own TLS (pinned), not this.
  */
 import net from 'node:net';
 import tls from 'node:tls';

@@ -16,7 +16,7 @@ set datafile separator '\t'
 set xrange [0:*]
 set yrange [0:*]
 set format y '%.0f'
-colour(i) = word('#1f77b4 #9467bd #d62728 #2ca02c #ff7f0e #8c564b', i)
+colour(i) = word('#1f77b4 #9467bd #17becf #e377c2 #d62728 #2ca02c #ff7f0e #8c564b #7f7f7f', i)
 rows(kind, t) = sprintf("< awk -F'\t' '$1 == \"%s\" && $2 == \"%s\"' %s", kind, t, data)
 plot for [i=1:words(targets)] rows('mean', word(targets, i)) using 4:5 \
        with linespoints lw 2 pt 7 ps 1.3 lc rgb colour(i) title word(targets, i), \

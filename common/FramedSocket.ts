@@ -1,8 +1,14 @@
 /**
  * A TCP socket speaking the framing layer: emits whole frames, enforces the maximum frame size in
  * both directions, and closes itself (with a reason) on malformed input. Used by both sides.
+ *
+ * Two ways out: `writeFrame` hands a frame to the socket at once; `queueFrame` (the relay's fan-out)
+ * collects the frames of one event-loop turn and hands them over in one write per socket when the
+ * turn ends (setImmediate, after the poll phase has read every ready socket): one system call, and
+ * one TLS record once the links have TLS, for all the frames a receiver gets in that turn.
  */
 import type { Socket } from 'node:net';
+import { COALESCE_MAX_BYTES } from './constants';
 import { FrameDecoder, FramingError } from './framing';
 import { encodeControl } from './protocol';
 import { DecodeError } from './errors';
@@ -23,6 +29,20 @@ export class FramedSocket extends TypedEmitter<FramedSocketEvents> {
   readonly #decoder: FrameDecoder;
   #closed = false;
   #closeReason = 'closed';
+  /** Frames queued in this turn (`queueFrame`), written together when the turn ends. */
+  #batch: Buffer[] = [];
+  #batchBytes = 0;
+
+  /** Sockets with a batch waiting, and whether the end-of-turn flush is scheduled. */
+  static readonly #pending: FramedSocket[] = [];
+  static #scheduled = false;
+  static readonly #flushPending = (): void => {
+    FramedSocket.#scheduled = false;
+    const pending = FramedSocket.#pending;
+    // A flush never queues more (it only writes), so the list cannot grow while it runs.
+    for (let i = 0; i < pending.length; i++) pending[i]!.#flushBatch();
+    pending.length = 0;
+  };
 
   constructor(socket: Socket, maxFrameSize: number) {
     super();
@@ -50,15 +70,48 @@ export class FramedSocket extends TypedEmitter<FramedSocketEvents> {
     this.#decoder.maxFrameSize = max;
   }
 
-  /** Bytes queued in the socket but not yet handed to the kernel. */
+  /** Bytes not yet handed to the kernel: the socket's own buffer plus this turn's batch. */
   get queuedBytes(): number {
+    return this.socket.writableLength + this.#batchBytes;
+  }
+
+  /**
+   * Bytes handed to the socket and not yet confirmed written (`writableLength`): what the kernel did
+   * not take, and on TLS also writes it took but the socket confirms a turn later. This turn's
+   * batch does not count; it is handed over shortly.
+   */
+  get unsentBytes(): number {
     return this.socket.writableLength;
   }
 
-  /** Writes a whole frame; returns false when the socket wants the writer to wait for 'drain'. */
+  /** Writes a whole frame now (after this turn's batch, to keep the order); false: wait for 'drain'. */
   writeFrame(frame: Buffer): boolean {
     if (this.#closed || this.socket.destroyed) return false;
+    if (this.#batchBytes > 0) this.#flushBatch();
     return this.socket.write(frame);
+  }
+
+  /**
+   * Queues a whole frame for the end of this event-loop turn, when all the frames queued for this
+   * socket go out in one write, in order. No per-frame allocation besides the batch's array slot.
+   */
+  queueFrame(frame: Buffer): void {
+    if (this.#closed || this.socket.destroyed) return;
+    if (frame.length >= COALESCE_MAX_BYTES) {
+      this.writeFrame(frame);
+      return;
+    }
+    // A full batch goes now: the socket then says truly whether the peer keeps up (`unsentBytes`).
+    if (this.#batchBytes + frame.length > COALESCE_MAX_BYTES) this.#flushBatch();
+    if (this.#batchBytes === 0) {
+      FramedSocket.#pending.push(this);
+      if (!FramedSocket.#scheduled) {
+        FramedSocket.#scheduled = true;
+        setImmediate(FramedSocket.#flushPending);
+      }
+    }
+    this.#batch.push(frame);
+    this.#batchBytes += frame.length;
   }
 
   /** Encodes and writes a control message. */
@@ -70,6 +123,7 @@ export class FramedSocket extends TypedEmitter<FramedSocketEvents> {
   close(reason: string): void {
     if (this.#closed) return;
     this.#closeReason = reason;
+    if (this.#batchBytes > 0) this.#flushBatch();
     this.socket.end();
     setTimeout(() => this.socket.destroy(), 1000).unref();
   }
@@ -78,7 +132,25 @@ export class FramedSocket extends TypedEmitter<FramedSocketEvents> {
   destroy(reason: string): void {
     if (this.#closed) return;
     this.#closeReason = reason;
+    this.#dropBatch();
     this.socket.destroy();
+  }
+
+  /** Writes this turn's batch as one buffer (its frames copied together, at most COALESCE_MAX_BYTES). */
+  #flushBatch(): void {
+    const batch = this.#batch;
+    const bytes = this.#batchBytes;
+    if (bytes === 0) return;
+    this.#batchBytes = 0;
+    if (!this.#closed && !this.socket.destroyed && !this.socket.writableEnded) {
+      this.socket.write(batch.length === 1 ? batch[0]! : Buffer.concat(batch, bytes));
+    }
+    batch.length = 0; // the same array serves the next turn
+  }
+
+  #dropBatch(): void {
+    this.#batch.length = 0;
+    this.#batchBytes = 0;
   }
 
   #onData(chunk: Buffer): void {
@@ -105,6 +177,7 @@ export class FramedSocket extends TypedEmitter<FramedSocketEvents> {
   #finish(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#dropBatch();
     this.safeEmit('close', this.#closeReason);
   }
 }

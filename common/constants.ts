@@ -144,6 +144,12 @@ export const RELAY_AUDIO_QUEUE_MS = 200;
 export const RELAY_AUDIO_SOCKET_SLACK_BYTES = 4096;
 /** While a receiver's audio socket is backed up, waiting frames are written at this interval. */
 export const RELAY_AUDIO_FLUSH_MS = 5;
+/**
+ * The frames queued for one socket in one event-loop turn go out in one write (copied into one
+ * buffer) of at most this many bytes: a batch that would grow past it is written first, a frame as
+ * large goes out alone at once. ~80 audio frames; a video frame is written on its own.
+ */
+export const COALESCE_MAX_BYTES = 8 * 1024;
 
 // ---- links and backpressure ------------------------------------------------------------------
 /** A link that neither logs in nor attaches within this time is closed (pings do not extend it). */

@@ -5,6 +5,12 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 
+export interface ChildOptions {
+  env?: Record<string, string>;
+  args?: string[];
+  execArgv?: string[];
+}
+
 export class Child<Command, Reply extends { type: string }> {
   readonly process: ChildProcess;
   readonly #inbox: Reply[] = [];
@@ -13,9 +19,14 @@ export class Child<Command, Reply extends { type: string }> {
   /** Set once the child reported an error or exited; later waits fail at once with it. */
   #failure: Error | null = null;
 
-  /** Forks `modulePath` (with `env` added to this process's); `name` labels its errors. */
-  constructor(modulePath: string, name: string, env?: Record<string, string>) {
-    this.process = fork(modulePath, [], {
+  /**
+   * Forks `modulePath`; `name` labels its errors. Options: `env` added to this process's, `args`
+   * for the child, `execArgv` for Node itself (for example `--cpu-prof`).
+   */
+  constructor(modulePath: string, name: string, options: ChildOptions = {}) {
+    const { env, args = [], execArgv = [] } = options;
+    this.process = fork(modulePath, args, {
+      execArgv,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'advanced',
       ...(env ? { env: { ...process.env, ...env } } : {}),

@@ -4,13 +4,14 @@
  * validation, no queues, no backpressure: what Node's sockets alone cost per delivered frame.
  */
 import net from 'node:net';
+import tls from 'node:tls';
 import { lengthPrefixedReader, reply, runChild } from './protocol';
 
 const MAX_FRAME = 64 * 1024;
 
 async function runBare(): Promise<void> {
   const rooms = new Map<number, Set<net.Socket>>();
-  const server = net.createServer((socket) => {
+  const onSocket = (socket: net.Socket): void => {
     socket.setNoDelay(true);
     let room: Set<net.Socket> | null = null;
     socket.on(
@@ -33,7 +34,18 @@ async function runBare(): Promise<void> {
     );
     socket.on('error', () => undefined);
     socket.on('close', () => room?.delete(socket));
-  });
+  };
+  // `--tls` (the bare-tls target): the same fan-out over Node's TLS, with the bench's self-signed
+  // certificate (PEM in the environment, from the orchestrator).
+  let server: net.Server;
+  if (process.argv.includes('--tls')) {
+    const key = process.env.BENCH_TLS_KEY;
+    const cert = process.env.BENCH_TLS_CERT;
+    if (!key || !cert) throw new Error('bare --tls: BENCH_TLS_KEY and BENCH_TLS_CERT must be set');
+    server = tls.createServer({ key, cert }, onSocket);
+  } else {
+    server = net.createServer(onSocket);
+  }
   const close = (): void => {
     server.close();
     process.exit(0);

@@ -6,12 +6,15 @@
  * CLOCK_MONOTONIC µs), read back by the receivers whatever the server. Imports nothing from server/.
  */
 import net from 'node:net';
+import tls from 'node:tls';
 import { randomBytes } from 'node:crypto';
 import { MAX_FRAME_SIZE, MediaKind, MediaSource } from '../../common/constants';
 import { decodeMediaFrame, encodeMediaFrame } from '../../common/media';
 import { MeetingClient } from '../../client/MeetingClient';
+import { PinnedFingerprint } from '../../client/trust';
 import { Histogram, monotonicMicros } from '../relay/stats';
 import { MumbleClient } from './mumble';
+import { connectOverTls } from './tlsShim';
 import {
   AUDIO_INTERVAL_MS,
   AUDIO_PAYLOAD_BYTES,
@@ -20,6 +23,7 @@ import {
   readProbe,
   reply,
   runChild,
+  TARGET_SPECS,
   writeProbe,
   type BotCommand,
   type BotSetup,
@@ -123,10 +127,21 @@ class Speaker {
 // ---- the three clients -------------------------------------------------------------------------
 
 /** Our server: register, one member creates the meeting, the others join; audio link only used. */
-async function oursRoom(port: number, room: number, speakers: Speaker[]): Promise<void> {
+async function oursRoom(
+  port: number,
+  room: number,
+  speakers: Speaker[],
+  tls: boolean,
+  fingerprint: string | null,
+): Promise<void> {
+  // TLS of our own, pinned; or (an older build behind the bench's shim) TLS from the shim.
+  if (tls && !fingerprint) connectOverTls();
   let meetingId: string | null = null;
   for (const speaker of speakers) {
-    const client = new MeetingClient({ host: '127.0.0.1', port }, { plain: true });
+    const client = new MeetingClient(
+      { host: '127.0.0.1', port },
+      tls && fingerprint ? { trust: new PinnedFingerprint(fingerprint) } : { plain: true },
+    );
     await client.connect();
     await client.register(`peer_r${room}_s${speaker.id}`, 'password1');
     if (meetingId === null) meetingId = (await client.createMeeting(`peers ${room}`)).meeting.id;
@@ -158,6 +173,7 @@ async function oursRoom(port: number, room: number, speakers: Speaker[]): Promis
 
 /** murmur: every member of the room is a user in the root channel of that room's instance. */
 async function murmurRoom(port: number, room: number, speakers: Speaker[]): Promise<void> {
+  // Always TLS: murmur's TCP voice tunnel has no other mode.
   await Promise.all(
     speakers.map(async (speaker) => {
       const client = await MumbleClient.connect(port, `peer_r${room}_s${speaker.id}`);
@@ -171,13 +187,20 @@ async function murmurRoom(port: number, room: number, speakers: Speaker[]): Prom
 }
 
 /** The bare fan-out: a hello frame naming the room, then length-prefixed payloads both ways. */
-async function bareRoom(port: number, room: number, speakers: Speaker[]): Promise<void> {
+async function bareRoom(
+  port: number,
+  room: number,
+  speakers: Speaker[],
+  withTls: boolean,
+): Promise<void> {
   await Promise.all(
     speakers.map(async (speaker) => {
-      const socket = net.connect({ host: '127.0.0.1', port });
+      const socket = withTls
+        ? tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false })
+        : net.connect({ host: '127.0.0.1', port });
       socket.setNoDelay(true);
       await new Promise<void>((resolve, reject) => {
-        socket.once('connect', resolve);
+        socket.once(withTls ? 'secureConnect' : 'connect', resolve);
         socket.once('error', reject);
       });
       socket.on('error', () => undefined);
@@ -228,7 +251,13 @@ async function setup(message: BotSetup): Promise<Speaker[]> {
     );
     // murmur runs one instance per room (see main.ts); the others serve every room on one port.
     const port = message.ports.length > 1 ? message.ports[room]! : message.ports[0]!;
-    await ROOM_SETUP[message.target](port, room, speakers);
+    await ROOM_SETUP[TARGET_SPECS[message.target].server](
+      port,
+      room,
+      speakers,
+      message.tls,
+      message.fingerprint,
+    );
     all.push(...speakers);
   }
   return all;

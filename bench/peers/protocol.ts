@@ -17,9 +17,26 @@ export const WARMUP_MS = 1500;
 /** After the speakers stop, receivers get this long to drain before the losses are counted. */
 export const DRAIN_MS = 500;
 
-/** The three servers the same load runs against. */
-export const TARGETS = ['ours', 'murmur', 'bare'] as const;
-export type Target = (typeof TARGETS)[number];
+/**
+ * The variants the same load runs against: a server, and whether its clients connect over TLS (a
+ * connect option of the same server and client, nothing else). murmur's TCP voice path is always
+ * TLS; `ours-tls` is our TLS as deployed; `ours-base-tls` wraps an older build without TLS in
+ * Node's TLS (tlsShim.ts); `bare-tls` is the floor of Node's TLS sockets.
+ */
+export const TARGET_SPECS = {
+  ours: { server: 'ours', tls: false },
+  'ours-tls': { server: 'ours', tls: true },
+  /** Our server from another build (`--baseline DIST`, its compiled tree): before and after. */
+  'ours-base': { server: 'ours', tls: false },
+  'ours-base-tls': { server: 'ours', tls: true },
+  murmur: { server: 'murmur', tls: true },
+  bare: { server: 'bare', tls: false },
+  'bare-tls': { server: 'bare', tls: true },
+} as const satisfies Record<string, { server: 'ours' | 'murmur' | 'bare'; tls: boolean }>;
+export type Target = keyof typeof TARGET_SPECS;
+export const TARGETS = Object.keys(TARGET_SPECS) as Target[];
+/** Run when --targets is not given. */
+export const DEFAULT_TARGETS: Target[] = ['ours', 'murmur', 'bare'];
 
 // ---- the probe inside every payload --------------------------------------------------------------
 // sender u32 | sequence u32 | CLOCK_MONOTONIC µs u64 | filler up to AUDIO_PAYLOAD_BYTES. No server
@@ -73,6 +90,13 @@ export interface BotTotals {
 export interface BotSetup {
   type: 'setup';
   target: Target;
+  /** Connect over TLS (the server's certificate is self-signed: not verified). */
+  tls: boolean;
+  /**
+   * Our server's certificate to pin (its own TLS); null with `tls` for an older build wrapped by
+   * the bench's shim (tlsShim.ts), whose client then gets TLS from the shim too.
+   */
+  fingerprint: string | null;
   ports: number[];
   /** Global room numbers this process serves. */
   rooms: number[];
@@ -92,7 +116,9 @@ export type BotReply =
   | { type: 'stopped'; totals: BotTotals }
   | { type: 'error'; message: string };
 
-export type ServerReply = { type: 'ready'; port: number } | { type: 'error'; message: string };
+export type ServerReply =
+  /** `fingerprint`: our server's certificate with TLS of its own (absent from older builds). */
+  { type: 'ready'; port: number; fingerprint?: string | null } | { type: 'error'; message: string };
 
 /** Sends a reply to the orchestrator (from a child). */
 export function reply(message: BotReply | ServerReply): void {
@@ -113,8 +139,14 @@ export function runChild(start: () => Promise<void>): void {
 /** Forks the peers bench's `module` child (a compiled module next to this one). */
 export function forkChild<Command, Reply extends { type: string }>(
   module: 'bot' | 'ours' | 'bare',
+  args: string[] = [],
+  execArgv: string[] = [],
+  distRoot?: string,
 ): Child<Command, Reply> {
-  return new Child<Command, Reply>(path.join(__dirname, `${module}.js`), module);
+  const file = distRoot
+    ? path.join(distRoot, 'bench', 'peers', `${module}.js`)
+    : path.join(__dirname, `${module}.js`);
+  return new Child<Command, Reply>(file, module, { args, execArgv });
 }
 
 /**

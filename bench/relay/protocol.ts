@@ -125,5 +125,5 @@ export function forkChild<Command, Reply extends { type: string }>(
   role: keyof typeof CHILD_MODULES,
   env?: Record<string, string>,
 ): Child<Command, Reply> {
-  return new Child<Command, Reply>(path.join(__dirname, CHILD_MODULES[role]), role, env);
+  return new Child<Command, Reply>(path.join(__dirname, CHILD_MODULES[role]), role, { env });
 }

@@ -1,8 +1,9 @@
 /**
  * Audio for one receiver, fair between senders. While the socket takes frames at once they go
- * straight out. Once it holds unsent bytes, each sender's frames wait in that sender's own FIFO of
- * at most about RELAY_AUDIO_QUEUE_MS of frames (its oldest is dropped first), and a short timer
- * writes them round-robin as the socket empties. A sender that floods loses its own frames, never
+ * straight out (coalesced with the others of this event-loop turn, FramedSocket.queueFrame). Once
+ * it holds unsent bytes, each sender's frames wait in that sender's own FIFO of at most about
+ * RELAY_AUDIO_QUEUE_MS of frames (its oldest is dropped first), and a short timer writes them
+ * round-robin as the socket empties. A sender that floods loses its own frames, never
  * another member's; late audio is worthless, so nothing waits longer than about that bound.
  */
 import {
@@ -33,7 +34,7 @@ export class AudioQueue extends OutgoingQueue {
 
   push(frame: Buffer, senderId: number, acceptedAt?: bigint): void {
     if (this.closed || this.socket.closed) return;
-    if (this.#waitingBytes === 0 && this.socket.queuedBytes < SLACK) {
+    if (this.#waitingBytes === 0 && this.socket.unsentBytes < SLACK) {
       this.write(frame, acceptedAt);
       return;
     }
@@ -70,7 +71,7 @@ export class AudioQueue extends OutgoingQueue {
       this.close();
       return;
     }
-    while (this.#waitingBytes > 0 && this.socket.queuedBytes < SLACK) {
+    while (this.#waitingBytes > 0 && this.socket.unsentBytes < SLACK) {
       for (const [id, fifo] of this.#fifos) {
         const frame = fifo.frames.shift();
         if (!frame) {
@@ -78,7 +79,7 @@ export class AudioQueue extends OutgoingQueue {
           continue;
         }
         this.#waitingBytes -= frame.length;
-        this.write(frame, fifo.stamps.shift());
+        this.write(frame, fifo.stamps.shift(), true);
       }
     }
     if (this.#waitingBytes === 0) this.#stop();

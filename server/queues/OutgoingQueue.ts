@@ -34,10 +34,17 @@ export abstract class OutgoingQueue {
     this.closed = true;
   }
 
-  protected write(frame: Buffer, acceptedAt: bigint | undefined): void {
-    this.socket.writeFrame(frame);
+  /**
+   * Hands a frame to the socket: queued for the end of this event-loop turn (`now` false: the
+   * fan-out, coalesced into one write per receiver and turn) or written at once (`now`: a policy
+   * emptying its backlog as the socket drains).
+   */
+  protected write(frame: Buffer, acceptedAt: bigint | undefined, now = false): void {
+    if (now) this.socket.writeFrame(frame);
+    else this.socket.queueFrame(frame);
     this.sent++;
-    // Timed only while an observer listens (acceptedAt is set by the relay only then).
+    // Timed only while an observer listens (acceptedAt is set by the relay only then); a queued
+    // frame is timed as it joins the turn's batch, which goes out before the loop next waits.
     if (acceptedAt !== undefined)
       this.observer.written(this.kind, Number(process.hrtime.bigint() - acceptedAt));
   }

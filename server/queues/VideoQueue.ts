@@ -59,6 +59,6 @@ export class VideoQueue extends OutgoingQueue {
     const waiting = [...this.#waiting.values()];
     this.#waiting.clear();
     this.#waitingBytes = 0;
-    for (const w of waiting) this.write(w.frame, w.acceptedAt);
+    for (const w of waiting) this.write(w.frame, w.acceptedAt, true);
   }
 }

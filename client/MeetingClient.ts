@@ -87,6 +87,8 @@ export type MeetingClientEvents = {
   reconnected: [info: { attempts: number; downMs: number }];
   /** Reconnecting gave up or the server no longer knows the session ('close' follows). */
   sessionLost: [error: MeetingError];
+  /** Followed a redirect: the session now lives on the meeting's node at `address`. */
+  moved: [address: ServerAddress];
 };
 
 export interface MeetingClientOptions {
@@ -120,8 +122,20 @@ interface Outgoing {
 }
 
 export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
-  /** The server this client talks to. */
-  readonly address: ServerAddress;
+  /** The server this client talks to (another node after a redirect). */
+  get address(): ServerAddress {
+    return this.#address;
+  }
+  #address: ServerAddress;
+  /** A certificate a trusted node named in a redirect (pinned without the trust store). */
+  #vouched: string | null = null;
+  /**
+   * The address this client was made with (a cluster's entry address): where to reconnect when
+   * the node a redirect led to is gone.
+   */
+  readonly entryAddress: ServerAddress;
+  /** The last `redirect` event, read when its ERR_REDIRECT reply comes. */
+  #redirect: ServerEvents['redirect'] | null = null;
   /** Offset of the server's clock, sampled by every ping. */
   readonly clock = new ClockSync();
   /** The one door for media frames; it outlives the links behind it. */
@@ -148,7 +162,8 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
 
   constructor(address: ServerAddress, options: MeetingClientOptions = {}) {
     super();
-    this.address = address;
+    this.#address = address;
+    this.entryAddress = address;
     this.#options = {
       media: options.media ?? true,
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? LIVENESS_PING_INTERVAL_MS,
@@ -229,7 +244,7 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
       verify: (fingerprint) => {
         if (this.#fingerprint !== null && fingerprint !== this.#fingerprint)
           throw certChanged(this.address, this.#fingerprint, fingerprint);
-        this.#trust.check(this.address, fingerprint);
+        if (this.#vouched !== fingerprint) this.#trust.check(this.address, fingerprint);
         this.#fingerprint = fingerprint;
       },
     };
@@ -327,7 +342,10 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
   /** Creates a meeting (with an optional password) and enters it as its host. */
   async createMeeting(name: string, password?: string): Promise<JoinResult> {
     return this.#enter(
-      await this.request('createMeeting', password ? { name, password } : { name }),
+      await this.#following(
+        () => this.request('createMeeting', password ? { name, password } : { name }),
+        password,
+      ),
     );
   }
 
@@ -339,7 +357,9 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
     const params = password ? { meetingId, password } : { meetingId };
     for (;;) {
       try {
-        return await this.#enter(await this.request('joinMeeting', params));
+        return await this.#enter(
+          await this.#following(() => this.request('joinMeeting', params), password),
+        );
       } catch (error) {
         if (!(error instanceof MeetingError) || error.code !== ErrorCode.WAITING_ROOM) throw error;
         const admitted = this.#admission();
@@ -500,6 +520,70 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
     });
   }
 
+  // ---- several nodes: following a redirect -----------------------------------------------------
+
+  /**
+   * Runs a create or join; when the meeting lives on another node (ERR_REDIRECT, after a
+   * `redirect` event), moves the session there with the event's ticket and joins there.
+   */
+  async #following(first: () => Promise<JoinResult>, password?: string): Promise<JoinResult> {
+    let attempt = first;
+    for (let hops = 0; ; hops++) {
+      this.#redirect = null;
+      try {
+        return await attempt();
+      } catch (error) {
+        const to = this.#redirect as ServerEvents['redirect'] | null;
+        if (
+          !(error instanceof MeetingError) ||
+          error.code !== ErrorCode.REDIRECT ||
+          !to ||
+          hops >= 2
+        )
+          throw error;
+        try {
+          await this.#moveTo({ ...this.#address, host: to.host, port: to.port }, to);
+        } catch (moveError) {
+          // Neither node holds this client now: it is closed, as after a lost link.
+          if (this.#control) this.#control.close('redirect failed');
+          else this.#end('redirect failed');
+          throw moveError;
+        }
+        const meetingId = to.meetingId;
+        attempt = () =>
+          this.request('joinMeeting', password ? { meetingId, password } : { meetingId });
+      }
+    }
+  }
+
+  /**
+   * Leaves this node's links quietly and takes the session to `address` with the redirect's
+   * handoff ticket. The new node's certificate is the one the redirect named: the node this client
+   * trusted vouches for it, so it is pinned without asking the trust store.
+   */
+  async #moveTo(
+    address: ServerAddress,
+    to: { ticket: string; fingerprint: string | null },
+  ): Promise<void> {
+    const old = this.#control;
+    const requests = this.#requests;
+    // Cleared first: the old link's close is then not a drop to reconnect from.
+    this.#control = null;
+    this.#requests = null;
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    this.#heartbeat = null;
+    old?.close('redirected');
+    this.transport.closeAll('redirected');
+    requests?.failAll(new MeetingError(ErrorCode.CONNECTION_CLOSED, 'redirected'));
+    this.#session = null;
+    this.#address = address;
+    this.#fingerprint = to.fingerprint;
+    this.#vouched = to.fingerprint;
+    await this.connect();
+    await this.#afterLogin(await this.request('handoff', { ticket: to.ticket }));
+    this.safeEmit('moved', address);
+  }
+
   #resetMeeting(): void {
     if (this.#state.reset()) this.safeEmit('left');
   }
@@ -519,6 +603,7 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
     }
     // Events from a newer server are ignored.
     if (!event) return;
+    if (event.name === 'redirect') this.#redirect = event.data;
     this.#state.apply(event);
     // A heartbeat timeout leaves the session waiting for a resume; any other kick ends it.
     if (event.name === 'kicked' && event.data.code !== ErrorCode.HEARTBEAT_TIMEOUT) {

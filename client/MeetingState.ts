@@ -164,6 +164,8 @@ export class MeetingState {
         break;
       case 'kicked':
       case 'protocolError':
+      case 'goingAway':
+      case 'redirect':
         break;
     }
   }

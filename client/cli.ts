@@ -19,16 +19,7 @@ import { reaction, runHostActions, watchHostEvents, type BotHostOptions } from '
 import { MeetingClient, parseServerAddress } from './MeetingClient';
 import { KnownServers, defaultKnownServersFile } from './trust';
 
-interface ServerCommandOptions {
-  host: string;
-  port: number;
-  db?: string;
-  data: string;
-  tlsCert?: string;
-  tlsKey?: string;
-  plain?: boolean;
-  resumeGrace?: number;
-}
+type ServeOptions = import('../server/serve').ServeOptions;
 import { MediaError, type MediaErrorCodeValue } from './media/errors';
 import type { MediaSession, MediaSessionOptions } from './media/MediaSession';
 
@@ -346,38 +337,19 @@ export function buildProgram(): Command {
       'how long a member whose link dropped may come back into its meeting',
       positiveNumber,
     )
-    .action(async (opts: ServerCommandOptions) => {
-      const { MeetingServer } = await import('../server/MeetingServer');
+    // operations and several nodes (server/serve.ts)
+    .option('--metrics-port <port>', 'serve /metrics, /healthz, /readyz on this port', port)
+    .option('--metrics-host <host>', 'address of the metrics port', '127.0.0.1')
+    .option('--cluster <redis-url>', 'run as one node of several sharing this Redis (and --db)')
+    .option('--node-id <id>', "this node's name in the cluster (default: the process id)")
+    .option('--advertise <host:port>', 'address other nodes send clients to')
+    .option('--cluster-prefix <prefix>', "prefix of this deployment's Redis keys", 'meeting:')
+    .option('--lease-ms <ms>', 'meeting and node lease in Redis', positiveNumber)
+    .action(async (opts: ServeOptions) => {
       if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined))
         throw new InvalidArgumentError('give both --tls-cert and --tls-key');
-      const server = new MeetingServer({
-        dbUrl: opts.db,
-        dataDir: opts.data,
-        plain: opts.plain === true,
-        ...(opts.tlsCert && opts.tlsKey
-          ? { tls: { certFile: opts.tlsCert, keyFile: opts.tlsKey } }
-          : {}),
-        ...(opts.resumeGrace ? { limits: { resumeGraceMs: opts.resumeGrace * 1000 } } : {}),
-      });
-      // Last resort: a fault that no link handler caught is logged and the server keeps serving
-      // everyone else (the hostile-input tests check that nothing ever reaches this).
-      process.on('unhandledRejection', (reason) =>
-        server.logger.fatal({ err: reason }, 'unhandled rejection'),
-      );
-      process.on('uncaughtException', (error) =>
-        server.logger.fatal({ err: error }, 'uncaught exception'),
-      );
-      const address = await server.listen(opts.port, opts.host);
-      process.stdout.write(
-        `meeting server listening on ${address.address}:${address.port} ` +
-          `(${server.fingerprint ? `TLS, certificate SHA-256 ${server.fingerprint}` : 'plain TCP'})\n`,
-      );
-      const stop = (): void => {
-        server.logger.info('shutting down');
-        void server.close().then(() => process.exit(0));
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      const { runServer } = await import('../server/serve');
+      await runServer(opts);
     });
 
   program

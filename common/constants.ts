@@ -332,3 +332,42 @@ export const DESKTOP_PAGE_SIZES = {
 export const DESKTOP_SEMI_SPACE_MB = 2;
 /** Characters of a chat message left below which the counter turns to a warning colour. */
 export const DESKTOP_CHAT_WARN_LEFT = 200;
+// =================================================================================================
+// OPERATIONS: metrics, health, shutdown, and several nodes (cluster)
+// =================================================================================================
+
+// ---- metrics and health ----------------------------------------------------------------------
+/** Address the metrics/health HTTP port binds to unless told otherwise (loopback: not public). */
+export const METRICS_DEFAULT_HOST = '127.0.0.1';
+/** Buckets of the relay latency histogram (seconds, receive → written on the receiver's socket). */
+export const METRICS_RELAY_BUCKETS = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+] as const;
+/** Buckets of request, worker-pool and database timings (seconds). */
+export const METRICS_TIME_BUCKETS = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
+] as const;
+
+// ---- graceful shutdown -----------------------------------------------------------------------
+/** On SIGTERM, in-flight requests and database writes get this long (ms) before the exit. */
+export const SHUTDOWN_DRAIN_MS = 3000;
+/** Then every link is ended after its queued output (the goingAway notice); at most this long (ms). */
+export const SHUTDOWN_FLUSH_MS = 500;
+/** The process exits after this long (ms) after SIGTERM whatever is still pending. */
+export const SHUTDOWN_MAX_MS = 4500;
+
+// ---- cluster (several nodes on Redis) --------------------------------------------------------
+/** A node's and its meetings' leases in Redis run out this long (ms) after the last renewal. */
+export const CLUSTER_LEASE_MS = 10_000;
+/** Leases are renewed this often (ms): three renewals can fail before one runs out. */
+export const CLUSTER_RENEW_MS = 3000;
+/** A redirect's handoff ticket (log in on the meeting's node without the password) lives this long (ms). */
+export const CLUSTER_HANDOFF_TTL_MS = 30_000;
+/** Bytes of randomness in a handoff ticket. */
+export const CLUSTER_HANDOFF_BYTES = 32;
+/** Logins per node whose Redis time is kept to settle two logins at once (oldest forgotten first). */
+export const CLUSTER_LOGINS_KEPT = 20_000;
+/** Prefix of every Redis key the cluster writes (several deployments may share one Redis). */
+export const CLUSTER_KEY_PREFIX = 'meeting:';
+/** Length limit of a node id (`--node-id`): letters, digits, dot, dash, underscore. */
+export const CLUSTER_NODE_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;

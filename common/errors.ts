@@ -47,6 +47,9 @@ export const ErrorCode = {
   TLS_FAILED: 'ERR_TLS_FAILED',
   RESUME_FAILED: 'ERR_RESUME_FAILED',
   SESSION_LOST: 'ERR_SESSION_LOST',
+  // cluster (several nodes)
+  REDIRECT: 'ERR_REDIRECT',
+  BAD_TICKET: 'ERR_BAD_TICKET',
 } as const;
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
 

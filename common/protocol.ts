@@ -115,6 +115,9 @@ export const RequestSchemas = {
   resume: z.strictObject({ token: z.string().max(128) }),
   /** First message on an audio or video link. */
   attach: z.strictObject({ token: z.string().max(128), link: z.enum(MEDIA_LINK_KINDS) }),
+  // ---- cluster (several nodes) ----
+  /** First message on the meeting's node after a redirect: the ticket of the `redirect` event. */
+  handoff: z.strictObject({ ticket: z.string().max(128) }),
 } as const;
 export type RequestType = keyof typeof RequestSchemas;
 export type RequestParams<K extends RequestType> = z.infer<(typeof RequestSchemas)[K]>;
@@ -209,6 +212,7 @@ export interface RequestResults {
   raiseHand: Record<string, never>;
   lowerHand: Record<string, never>;
   react: Record<string, never>;
+  handoff: LoginResult;
 }
 
 // ---- server events (schemas) ----------------------------------------------------------------
@@ -355,6 +359,24 @@ export const ServerEventSchemas = {
   reaction: z.object({ memberId: serverId, reaction: z.string().max(32) }),
   /** Something this client sent outside a request could not be handled (the code as sent). */
   protocolError: z.object({ code: z.string().max(64), message: serverText }),
+  // ---- operations and cluster ----
+  /** The server is shutting down: requests are refused from now on; come back after `retryInMs`. */
+  goingAway: z.object({
+    message: serverText,
+    retryInMs: z.number().int().min(0).max(600_000).catch(0),
+  }),
+  /**
+   * The meeting lives on another node: log in there with `handoff` (this ticket, valid once and
+   * briefly) and join `meetingId`. Sent just before the ERR_REDIRECT reply of the create or join.
+   */
+  redirect: z.object({
+    host: z.string().max(255),
+    port: z.number().int().min(1).max(65535),
+    /** The node's certificate (SHA-256), vouched for by the node that redirects; null: plain. */
+    fingerprint: z.string().max(128).nullable().catch(null),
+    meetingId: serverName,
+    ticket: z.string().max(128),
+  }),
 } as const;
 export type ServerEventName = keyof typeof ServerEventSchemas;
 /** Payload of every server event. */

@@ -21,6 +21,7 @@ APT_PACKAGES=(
   libx11-dev libxext-dev                      # screen capture addon (Xlib, MIT-SHM)
   xvfb xauth x11-xserver-utils imagemagick xdotool # a display, screenshots and real input for GUI tests
   sox espeak-ng                               # test speech/tones and frequency measurement
+  redis-server                                # cluster state of several nodes (tests start it)
 )
 
 missing=()

@@ -10,6 +10,8 @@ import { ErrorCode, MeetingError } from '../common/errors';
 export interface AuthPoolOptions {
   maxThreads?: number;
   maxQueue?: number;
+  /** Hears each task's name and time in seconds, queue wait included (metrics). */
+  onTask?: (task: string, seconds: number) => void;
 }
 
 /** A hash that verifies no password, used so unknown users cost as much time as known ones. */
@@ -18,10 +20,12 @@ const DUMMY_HASH =
 
 export class AuthPool {
   readonly #pool: Piscina;
+  readonly #onTask: ((task: string, seconds: number) => void) | undefined;
   #closed = false;
 
   constructor(options: AuthPoolOptions = {}) {
     const maxThreads = options.maxThreads ?? WORKER_POOL_MAX_THREADS;
+    this.#onTask = options.onTask;
     this.#pool = new Piscina({
       filename: path.join(__dirname, 'workers', 'auth.js'),
       minThreads: 1,
@@ -63,8 +67,10 @@ export class AuthPool {
     if (this.#closed) throw new MeetingError(ErrorCode.SHUTTING_DOWN, 'server is shutting down');
     if (signal?.aborted) throw new MeetingError(ErrorCode.CONNECTION_CLOSED, 'client left');
     let result: T;
+    const started = performance.now();
     try {
       result = (await this.#pool.run(task, { name })) as T;
+      this.#onTask?.(name, (performance.now() - started) / 1000);
     } catch (error) {
       if (error instanceof Error && /queue is at limit/i.test(error.message)) {
         throw new MeetingError(ErrorCode.SERVER_BUSY, 'server busy, try again shortly');

@@ -6,7 +6,8 @@
 import type net from 'node:net';
 import { MAX_FRAME_SIZE } from '../common/constants';
 import { ErrorCode } from '../common/errors';
-import { encodeControl } from '../common/protocol';
+import type { LinkKind } from '../common/links';
+import { encodeControl, type ServerEventName, type ServerEvents } from '../common/protocol';
 import { Connection, type ConnectionOptions } from './Connection';
 
 export interface ConnectionCaps {
@@ -27,6 +28,18 @@ export class Connections {
 
   get size(): number {
     return this.#open.size;
+  }
+
+  /** Open links by kind (metrics; a not-yet-attached link counts as control). */
+  byKind(): Record<LinkKind, number> {
+    const counts = { control: 0, audio: 0, video: 0 } as Record<LinkKind, number>;
+    for (const c of this.#open) counts[c.kind]++;
+    return counts;
+  }
+
+  /** Sends an event on every open control link (the shutdown's notice). */
+  tellControlLinks<K extends ServerEventName>(event: K, data: ServerEvents[K]): void {
+    for (const c of this.#open) if (c.kind === 'control') c.sendEvent(event, data);
   }
 
   /** Wraps an accepted socket in a Connection, or refuses it (null) when over a cap. */
@@ -55,6 +68,17 @@ export class Connections {
   /** Drops every link at once (server shutdown). */
   destroyAll(reason: string): void {
     for (const c of [...this.#open]) c.destroy(reason);
+  }
+
+  /**
+   * Ends every link after flushing what is queued for it (a graceful shutdown's last words reach
+   * the clients); resolves once all have closed, or after `ms`.
+   */
+  async endAll(reason: string, ms: number): Promise<void> {
+    for (const c of [...this.#open]) c.close(reason);
+    const deadline = Date.now() + ms;
+    while (this.#open.size > 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10));
   }
 }
 

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
-import { ACCESS_LOG_FILE } from '../common/constants';
+import { ACCESS_LOG_FILE, SHUTDOWN_DRAIN_MS, SHUTDOWN_FLUSH_MS } from '../common/constants';
 import { TypedEmitter } from '../common/TypedEmitter';
 import { openDatabase, type Database } from '../db';
 import { AccessLog } from './AccessLog';
@@ -24,6 +24,8 @@ import { createDispatcher } from './handlers/dispatch';
 import { DEFAULT_LIMITS, createLimiters, type ServerLimits } from './limits';
 import { createLogger, type Logger } from './logger';
 import type { Room } from './Room';
+import { RedisCluster } from './cluster/RedisCluster';
+import { Operations } from './ops/Operations';
 import { Rooms } from './Rooms';
 import { restoreState } from './restore';
 import { SessionRegistry } from './SessionRegistry';
@@ -47,6 +49,24 @@ export interface MeetingServerOptions {
    */
   tls?: TlsFiles;
   plain?: boolean;
+  /** Port of /metrics, /healthz and /readyz (0: any free one); without it, no metrics are kept. */
+  metricsPort?: number;
+  /** Address the metrics port binds to (default loopback). */
+  metricsHost?: string;
+  /** Run as one node of several sharing Redis and the database (`dbUrl` must be shared too). */
+  cluster?: ClusterNodeOptions;
+}
+
+export interface ClusterNodeOptions {
+  /** `redis://host:port`. */
+  url: string;
+  nodeId: string;
+  /** Where other nodes send clients to reach this one (default: the listening address). */
+  advertise?: { host: string; port?: number };
+  /** Prefix of this deployment's Redis keys. */
+  prefix?: string;
+  leaseMs?: number;
+  renewMs?: number;
 }
 
 export type MeetingServerEvents = {
@@ -66,6 +86,9 @@ export class MeetingServer {
   #ctx: ServerContext | null = null;
   #dispatch: Dispatcher | null = null;
   #tls: TlsIdentity | null = null;
+  readonly #ops: Operations;
+  #metricsAddress: net.AddressInfo | null = null;
+  #cluster: RedisCluster | null = null;
   #closed = false;
 
   constructor(options: MeetingServerOptions = {}) {
@@ -80,6 +103,16 @@ export class MeetingServer {
       ...options.limits,
     };
     this.#connections = new Connections(this.#limits);
+    this.#ops = new Operations({
+      logger: this.logger,
+      metricsPort: options.metricsPort,
+      metricsHost: options.metricsHost,
+    });
+  }
+
+  /** Address of the metrics and health port, or null when it is off. */
+  get metricsAddress(): net.AddressInfo | null {
+    return this.#metricsAddress;
   }
 
   get db(): Database {
@@ -119,6 +152,8 @@ export class MeetingServer {
     const access = new AccessLog(path.join(this.#dataDir, ACCESS_LOG_FILE), db, writes);
     const rooms = new Rooms({ db, access, writes, rateCaps: this.#limits.rateCaps });
     rooms.on('roomOpened', (room) => this.observer.safeEmit('roomOpened', room));
+    this.observer.on('roomOpened', (room) => this.#ops.roomOpened(room));
+    const cluster = await this.#joinCluster();
     this.#ctx = {
       db,
       writes,
@@ -128,6 +163,7 @@ export class MeetingServer {
       pool: new AuthPool({
         maxThreads: this.#options.workerThreads,
         maxQueue: this.#options.workerQueue,
+        onTask: this.#ops.poolHook(),
       }),
       sessions: new SessionRegistry({
         db,
@@ -141,11 +177,32 @@ export class MeetingServer {
             detail: reason === 'left' ? null : reason,
           }),
       }),
-      limiters: createLimiters(this.#limits),
+      limiters: createLimiters(
+        this.#limits,
+        cluster ? (name, rate) => cluster.limiter(name, rate) : undefined,
+      ),
+      ...(cluster ? { cluster } : {}),
     };
-    const restored = await restoreState(this.#ctx);
-    if (restored.sessions + restored.ended > 0) this.logger.info(restored, 'restored');
-    this.#dispatch = createDispatcher(this.#ctx);
+    // The shared database of a cluster holds the other nodes' sessions and meetings: a node takes
+    // back only what a lone server left, never what live nodes hold (see docs/scaling.md).
+    if (!cluster) {
+      const restored = await restoreState(this.#ctx);
+      if (restored.sessions + restored.ended > 0) this.logger.info(restored, 'restored');
+    }
+    const ctx = this.#ctx;
+    this.#dispatch = this.#ops.dispatcher(
+      createDispatcher(ctx),
+      (c) => ctx.sessions.byControl(c)?.id,
+    );
+    this.#ops.watch(
+      {
+        members: () => ctx.sessions.size,
+        meetings: () => ctx.rooms.size,
+        links: () => this.#connections.byKind(),
+        poolQueue: () => ctx.pool.queueSize,
+      },
+      db.knex,
+    );
     await new Promise<void>((resolve, reject) => {
       this.#server.once('error', reject);
       this.#server.listen(port, host, () => {
@@ -154,6 +211,17 @@ export class MeetingServer {
       });
     });
     const address = this.#server.address() as net.AddressInfo;
+    if (cluster) {
+      const advertise = this.#options.cluster?.advertise;
+      await cluster.register(
+        advertise?.host ?? address.address,
+        advertise?.port ?? address.port,
+        this.fingerprint,
+      );
+    }
+    this.#metricsAddress = await this.#ops.listen(() =>
+      this.#closed ? 'closed' : (cluster?.notReady() ?? null),
+    );
     this.logger.info(
       {
         address: `${address.address}:${address.port}`,
@@ -166,6 +234,30 @@ export class MeetingServer {
   }
 
   /**
+   * Graceful shutdown (SIGTERM): stops accepting links, tells every client the server is going
+   * away, refuses new requests and waits up to `drainMs` for those in flight, then closes (which
+   * waits for pending database writes and the worker pool).
+   */
+  async shutdown(drainMs = SHUTDOWN_DRAIN_MS): Promise<void> {
+    if (this.#closed) return;
+    void this.#stopAccepting();
+    this.#connections.tellControlLinks('goingAway', {
+      message: 'server shutting down',
+      retryInMs: 1000,
+    });
+    const drained = await this.#ops.drain(drainMs);
+    this.logger.info({ drained, inFlight: this.#ops.inFlight }, 'drained');
+    await this.#connections.endAll('server shutting down', SHUTDOWN_FLUSH_MS);
+    await this.close();
+  }
+
+  #stopping: Promise<void> | null = null;
+  #stopAccepting(): Promise<void> {
+    this.#stopping ??= new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    return this.#stopping;
+  }
+
+  /**
    * Closes every link, session and room, waits for pending writes, then the pool and database.
    * Open meetings and sessions stay in the database: a server started again on it restores them,
    * and clients that come back within the grace period resume into their meetings.
@@ -173,7 +265,8 @@ export class MeetingServer {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    const stopped = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    const stopped = this.#stopAccepting();
+    void this.#ops.close();
     const ctx = this.#ctx;
     ctx?.rooms.suspendAll();
     ctx?.sessions.suspendAll();
@@ -181,9 +274,30 @@ export class MeetingServer {
     await stopped;
     if (!ctx) return;
     await ctx.writes.settled();
+    await this.#cluster?.close(true);
     await ctx.pool.close();
     await ctx.db.close();
     ctx.access.flush();
+  }
+
+  /** Connects to the other nodes' Redis when this server is one node of several. */
+  async #joinCluster(): Promise<RedisCluster | null> {
+    const options = this.#options.cluster;
+    if (!options) return null;
+    const cluster = new RedisCluster({
+      ...options,
+      logger: this.logger,
+      load: () => this.#ctx?.sessions.size ?? 0,
+      kickUser: (userId) => this.#ctx?.sessions.kickUser(userId),
+      lost: (meetingId) => this.#ctx?.rooms.get(meetingId)?.close(),
+    });
+    await cluster.connect();
+    this.#cluster = cluster;
+    this.observer.on('roomOpened', (room) => {
+      cluster.opened(room.id);
+      room.once('@close', () => cluster.released(room.id));
+    });
+    return cluster;
   }
 
   #context(): ServerContext {

@@ -162,6 +162,19 @@ export class SessionRegistry {
     return session;
   }
 
+  /** Ends the account's session on this node, if any (it logged in on another node). */
+  kickUser(userId: number): void {
+    const session = this.#byUser.get(userId);
+    if (!session) return;
+    session.sendEvent('kicked', {
+      code: ErrorCode.LOGGED_IN_ELSEWHERE,
+      message: 'logged in elsewhere',
+    });
+    const control = session.control;
+    session.close('logged-in-elsewhere');
+    control?.close('logged in elsewhere');
+  }
+
   /** The session whose control link is `control`. */
   byControl(control: Connection): Session | undefined {
     return this.#byControl.get(control);

@@ -11,7 +11,18 @@ export interface Rate {
   burst: number;
 }
 
-export class Throttle {
+/**
+ * A rate limiter, in memory (Throttle) or shared by several nodes (cluster/RedisThrottle): callers
+ * `await` the answer, which a local limiter gives at once.
+ */
+export interface RateLimiter {
+  /** Takes one action for `key`; false when it is over its rate. */
+  take(key: string): boolean | Promise<boolean>;
+  /** Forgets `key` (a successful login forgives the failures before it). */
+  forget(key: string): void | Promise<void>;
+}
+
+export class Throttle implements RateLimiter {
   readonly #rate: Rate;
   readonly #maxKeys: number;
   readonly #buckets = new Map<string, TokenBucket>();

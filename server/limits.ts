@@ -24,7 +24,7 @@ import type { ConnectionLimits } from './Connection';
 import type { ConnectionCaps } from './Connections';
 import type { MediaRateCaps } from './Member';
 import type { Limiters } from './handlers/context';
-import { Throttle, type Rate } from './Throttle';
+import { Throttle, type Rate, type RateLimiter } from './Throttle';
 
 export interface ServerLimits extends ConnectionLimits, ConnectionCaps {
   /** Bit-rate caps per sender and media link. */
@@ -58,15 +58,21 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = {
   resumeGraceMs: RESUME_GRACE_MS,
 };
 
-/** The rate limiters of one server, from its limits. */
-export function createLimiters(limits: ServerLimits): Limiters {
+/** Makes a named limiter (a cluster's shared one); default: in this process's memory. */
+export type LimiterFactory = (name: string, rate: Rate) => RateLimiter;
+
+/** The rate limiters of one server, from its limits; `shared` makes those several nodes share. */
+export function createLimiters(
+  limits: ServerLimits,
+  shared: LimiterFactory = (_name, rate) => new Throttle(rate),
+): Limiters {
   return {
-    loginFailures: new Throttle(LOGIN_FAILURE_RATE),
-    loginPerAddress: new Throttle(limits.loginRate),
-    registerPerAddress: new Throttle(limits.registerRate),
+    loginFailures: shared('login-failures', LOGIN_FAILURE_RATE),
+    loginPerAddress: shared('login-address', limits.loginRate),
+    registerPerAddress: shared('register-address', limits.registerRate),
     registrations: { inFlight: 0, max: limits.registrationsInFlight },
-    joinPerAccount: new Throttle(limits.joinRate),
-    joinPerAddress: new Throttle(limits.joinAddressRate),
+    joinPerAccount: shared('join-account', limits.joinRate),
+    joinPerAddress: shared('join-address', limits.joinAddressRate),
     chat: new Throttle(limits.chatRate),
     resumePerAddress: new Throttle(RESUME_RATE),
     reactions: new Throttle(REACTION_RATE),

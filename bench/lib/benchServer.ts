@@ -36,6 +36,8 @@ export function benchServer(tempPrefix: string, { plain = true } = {}): BenchSer
     logger: createLogger('silent'),
     limits: BENCH_LIMITS,
     plain,
+    // BENCH_METRICS=1: the server keeps its Prometheus metrics (what they cost the relay).
+    ...(process.env.BENCH_METRICS === '1' ? { metricsPort: 0 } : {}),
   });
   const close = (): void => {
     void server

@@ -11,12 +11,13 @@ import type { HandlerTable, ServerContext } from './context';
 import { meetingSnapshot } from './meeting';
 import { requireNoSession, requireSession } from './guards';
 
-async function startSession(
+export async function startSession(
   connection: Connection,
   user: SessionUser,
   ctx: ServerContext,
 ): Promise<LoginResult> {
   const { session, resumeToken } = await ctx.sessions.start(connection, user);
+  ctx.cluster?.sessionStarted(user.id);
   ctx.access.record('login', {
     userId: user.id,
     username: user.username,
@@ -60,7 +61,7 @@ export const accountHandlers: HandlerTable<
         `passwords need at least ${PASSWORD_MIN_LENGTH} characters`,
       );
     }
-    if (!ctx.limiters.registerPerAddress.take(connection.ip))
+    if (!(await ctx.limiters.registerPerAddress.take(connection.ip)))
       throw new MeetingError(ErrorCode.RATE_LIMITED, 'too many registrations from this address');
     const slots = ctx.limiters.registrations;
     if (slots.inFlight >= slots.max)
@@ -98,8 +99,8 @@ export const accountHandlers: HandlerTable<
     const key = `${username}\u0000${connection.ip}`;
     // Both count before the hash, so parallel guesses cannot all get through.
     if (
-      !ctx.limiters.loginPerAddress.take(connection.ip) ||
-      !ctx.limiters.loginFailures.take(key)
+      !(await ctx.limiters.loginPerAddress.take(connection.ip)) ||
+      !(await ctx.limiters.loginFailures.take(key))
     ) {
       throw new MeetingError(
         ErrorCode.RATE_LIMITED,
@@ -121,7 +122,7 @@ export const accountHandlers: HandlerTable<
       });
       throw new MeetingError(ErrorCode.BAD_CREDENTIALS, 'wrong username or password');
     }
-    ctx.limiters.loginFailures.forget(key);
+    await ctx.limiters.loginFailures.forget(key);
     requireNoSession(connection, ctx);
     if (connection.closed) throw new MeetingError(ErrorCode.CONNECTION_CLOSED, 'link closed');
     return startSession(connection, user, ctx);

@@ -11,7 +11,8 @@ import type { AfterReply, Connection } from '../Connection';
 import type { Logger } from '../logger';
 import type { Rooms } from '../Rooms';
 import type { SessionRegistry } from '../SessionRegistry';
-import type { Throttle } from '../Throttle';
+import type { Cluster } from '../cluster/Cluster';
+import type { RateLimiter, Throttle } from '../Throttle';
 import type { Writes } from '../Writes';
 
 export interface ServerContext {
@@ -23,20 +24,22 @@ export interface ServerContext {
   readonly writes: Writes;
   readonly logger: Logger;
   readonly limiters: Limiters;
+  /** The other nodes (shared placement, logins, limits); undefined on a single node. */
+  readonly cluster?: Cluster;
 }
 
 /** Rate limits of the requests that cost the server (or an account's owner) the most. */
 export interface Limiters {
   /** Login attempts per username and address, forgiven on success. */
-  readonly loginFailures: Throttle;
+  readonly loginFailures: RateLimiter;
   /** Login attempts per address, counted before the hash. */
-  readonly loginPerAddress: Throttle;
-  readonly registerPerAddress: Throttle;
+  readonly loginPerAddress: RateLimiter;
+  readonly registerPerAddress: RateLimiter;
   /** Registrations hashing now, server-wide (the rest of the worker pool stays for logins). */
   readonly registrations: { inFlight: number; readonly max: number };
-  readonly joinPerAccount: Throttle;
-  readonly joinPerAddress: Throttle;
-  /** Chat messages per member. */
+  readonly joinPerAccount: RateLimiter;
+  readonly joinPerAddress: RateLimiter;
+  /** Chat messages per member (members are node-local: kept in memory). */
   readonly chat: Throttle;
   /** Resume attempts per address. */
   readonly resumePerAddress: Throttle;

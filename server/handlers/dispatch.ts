@@ -14,6 +14,7 @@ import {
 import type { Dispatcher, Reply } from '../Connection';
 import { accountHandlers } from './account';
 import { chatHandlers } from './chat';
+import { handoffHandlers } from './handoff';
 import { AfterSent, type Handler, type HandlerTable, type ServerContext } from './context';
 import { hostHandlers } from './host';
 import { mediaHandlers } from './media';
@@ -25,6 +26,7 @@ const HANDLERS: HandlerTable = {
   ...chatHandlers,
   ...mediaHandlers,
   ...hostHandlers,
+  ...handoffHandlers,
 };
 
 /** The dispatcher every connection of a server uses. */

@@ -13,6 +13,7 @@ import type { Room } from '../Room';
 import type { Session } from '../Session';
 import { historyPage } from './chat';
 import { checkAdmission } from './host';
+import { redirectIfElsewhere } from './cluster';
 
 /** Bytes of a join reply kept for everything but the members and the history (ids, one member more). */
 const JOIN_REPLY_RESERVE = 2048;
@@ -29,6 +30,8 @@ async function enter(
   ctx: ServerContext,
   created = false,
 ): Promise<AfterSent<JoinResult>> {
+  // With several nodes the meeting lives on one of them: elsewhere, the client is sent there.
+  await redirectIfElsewhere(session, meeting.id, ctx);
   // The last member may leave (closing the room) while this join reads the history: open again.
   for (let attempt = 0; ; attempt++) {
     const room = await ctx.rooms.open(meeting, attempt > 0);
@@ -152,8 +155,8 @@ export const meetingHandlers: HandlerTable<
     const session = requireSession(connection, ctx);
     requireNoRoom(session);
     if (
-      !ctx.limiters.joinPerAccount.take(String(session.userId)) ||
-      !ctx.limiters.joinPerAddress.take(connection.ip)
+      !(await ctx.limiters.joinPerAccount.take(String(session.userId))) ||
+      !(await ctx.limiters.joinPerAddress.take(connection.ip))
     )
       throw new MeetingError(ErrorCode.RATE_LIMITED, 'too many attempts to join; wait a minute');
     const meeting = await ctx.db.meetings.findById(normalizeMeetingId(meetingId));

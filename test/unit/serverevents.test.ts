@@ -52,6 +52,14 @@ const samples: { [K in ServerEventName]: ServerEvents[K] } = {
   waitingList: { waiting: [{ userId: 7, username: 'alice', since: 1_700_000_000_000 }] },
   hand: { memberId: 3, raised: true, at: 1_700_000_000_002 },
   reaction: { memberId: 3, reaction: 'clap' },
+  goingAway: { message: 'server shutting down', retryInMs: 1000 },
+  redirect: {
+    host: '127.0.0.1',
+    port: 47801,
+    fingerprint: null,
+    meetingId: 'k3tq8zrmc1x5',
+    ticket: 'abc',
+  },
 };
 
 function rejects(name: string, data: unknown, where: RegExp): void {

@@ -12,12 +12,13 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
-import { ACCESS_LOG_FILE } from '../common/constants';
+import { ACCESS_LOG_FILE, FILES_DIR } from '../common/constants';
 import { TypedEmitter } from '../common/TypedEmitter';
 import { openDatabase, type Database } from '../db';
 import { AccessLog } from './AccessLog';
 import { AuthPool } from './AuthPool';
 import type { Dispatcher } from './Connection';
+import { FileTransfers } from './files/FileTransfers';
 import { Connections } from './Connections';
 import type { ServerContext } from './handlers/context';
 import { createDispatcher } from './handlers/dispatch';
@@ -142,6 +143,14 @@ export class MeetingServer {
           }),
       }),
       limiters: createLimiters(this.#limits),
+      files: new FileTransfers({
+        dir: path.join(this.#dataDir, FILES_DIR),
+        db,
+        rooms,
+        writes,
+        logger: this.logger,
+        limits: this.#limits,
+      }),
     };
     const restored = await restoreState(this.#ctx);
     if (restored.sessions + restored.ended > 0) this.logger.info(restored, 'restored');
@@ -180,6 +189,7 @@ export class MeetingServer {
     this.#connections.destroyAll('server shutting down');
     await stopped;
     if (!ctx) return;
+    await ctx.files.close();
     await ctx.writes.settled();
     await ctx.pool.close();
     await ctx.db.close();

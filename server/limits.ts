@@ -19,14 +19,17 @@ import {
   REACTION_RATE,
   RESUME_GRACE_MS,
   RESUME_RATE,
+  FILE_MAX_BYTES,
+  FILE_QUOTA_BYTES,
 } from '../common/constants';
 import type { ConnectionLimits } from './Connection';
 import type { ConnectionCaps } from './Connections';
+import type { FileLimits } from './files/FileTransfers';
 import type { MediaRateCaps } from './Member';
 import type { Limiters } from './handlers/context';
 import { Throttle, type Rate } from './Throttle';
 
-export interface ServerLimits extends ConnectionLimits, ConnectionCaps {
+export interface ServerLimits extends ConnectionLimits, ConnectionCaps, FileLimits {
   /** Bit-rate caps per sender and media link. */
   rateCaps: MediaRateCaps;
   registerRate: Rate;
@@ -56,6 +59,8 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = {
   joinAddressRate: JOIN_RATE_PER_ADDRESS,
   chatRate: CHAT_RATE,
   resumeGraceMs: RESUME_GRACE_MS,
+  fileMaxBytes: FILE_MAX_BYTES,
+  fileQuotaBytes: FILE_QUOTA_BYTES,
 };
 
 /** The rate limiters of one server, from its limits. */

@@ -8,6 +8,7 @@ import type { Database } from '../../db';
 import type { AccessLog } from '../AccessLog';
 import type { AuthPool } from '../AuthPool';
 import type { AfterReply, Connection } from '../Connection';
+import type { FileTransfers } from '../files/FileTransfers';
 import type { Logger } from '../logger';
 import type { Rooms } from '../Rooms';
 import type { SessionRegistry } from '../SessionRegistry';
@@ -23,6 +24,8 @@ export interface ServerContext {
   readonly writes: Writes;
   readonly logger: Logger;
   readonly limiters: Limiters;
+  /** File sharing: offers, files links, uploads and downloads. */
+  readonly files: FileTransfers;
 }
 
 /** Rate limits of the requests that cost the server (or an account's owner) the most. */

@@ -16,6 +16,7 @@ import { accountHandlers } from './account';
 import { chatHandlers } from './chat';
 import { AfterSent, type Handler, type HandlerTable, type ServerContext } from './context';
 import { hostHandlers } from './host';
+import { fileHandlers } from './files';
 import { mediaHandlers } from './media';
 import { meetingHandlers } from './meeting';
 
@@ -25,6 +26,7 @@ const HANDLERS: HandlerTable = {
   ...chatHandlers,
   ...mediaHandlers,
   ...hostHandlers,
+  ...fileHandlers,
 };
 
 /** The dispatcher every connection of a server uses. */

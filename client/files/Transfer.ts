@@ -312,7 +312,12 @@ export class Upload extends Transfer {
     link.on('ack', onAck);
     link.on('fail', onFail);
     link.on('close', onClose);
-    link.on('drain', poke);
+    let backedUp = false;
+    const onDrain = (): void => {
+      backedUp = false;
+      poke();
+    };
+    link.on('drain', onDrain);
     this.abort.signal.addEventListener('abort', onAbort);
     if (link.closed) onClose('closed');
     const handle = await fsp.open(this.path, 'r');
@@ -322,8 +327,8 @@ export class Upload extends Transfer {
       const wait = (): Promise<void> => new Promise((r) => (wake = r));
       while (acked < size) {
         if (failure) throw failure;
-        const canSend =
-          sent < size && sent - acked < FILE_UPLOAD_WINDOW_BYTES && link.queuedBytes === 0;
+        // Within the window, and while the socket takes bytes (write() false: wait for 'drain').
+        const canSend = sent < size && sent - acked < FILE_UPLOAD_WINDOW_BYTES && !backedUp;
         if (!canSend) {
           await wait();
           continue;
@@ -341,7 +346,7 @@ export class Upload extends Transfer {
           got += bytesRead;
         }
         if (failure) throw failure;
-        link.send(frame);
+        backedUp = !link.send(frame);
         sent += length;
         this.wireBytes += length;
       }
@@ -350,7 +355,7 @@ export class Upload extends Transfer {
       link.off('ack', onAck);
       link.off('fail', onFail);
       link.off('close', onClose);
-      link.off('drain', poke);
+      link.off('drain', onDrain);
       this.abort.signal.removeEventListener('abort', onAbort);
     }
   }

@@ -233,6 +233,10 @@ export const FILE_MAX_BYTES = 1024 * 1024 * 1024;
 export const FILE_QUOTA_BYTES = 4 * 1024 * 1024 * 1024;
 /** Uploads one user may have unfinished at once (each holds a partial file on disk). */
 export const FILE_UPLOADS_PER_USER = 16;
+/** File offers per user (each writes a database row, even for an empty file). */
+export const FILE_OFFER_RATE = { perMinute: 120, burst: 30 } as const;
+/** Downloads one files link streams at once (each holds a file open). */
+export const FILE_DOWNLOADS_PER_LINK = 8;
 /** Files a fileList reply describes at most (newest first). */
 export const FILE_LIST_MAX = 200;
 /** Folder under the server's data folder for stored files (`blobs/`) and partial uploads. */

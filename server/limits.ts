@@ -21,6 +21,7 @@ import {
   RESUME_RATE,
   FILE_MAX_BYTES,
   FILE_QUOTA_BYTES,
+  FILE_OFFER_RATE,
 } from '../common/constants';
 import type { ConnectionLimits } from './Connection';
 import type { ConnectionCaps } from './Connections';
@@ -75,5 +76,6 @@ export function createLimiters(limits: ServerLimits): Limiters {
     chat: new Throttle(limits.chatRate),
     resumePerAddress: new Throttle(RESUME_RATE),
     reactions: new Throttle(REACTION_RATE),
+    fileOffers: new Throttle(FILE_OFFER_RATE),
   };
 }

@@ -6,7 +6,12 @@
  * sender's TCP window closes and it waits too. Owned by FileTransfers; emits '@close'.
  */
 import type { FileHandle } from 'node:fs/promises';
-import { FILE_ACK_BYTES, FILE_CHUNK_BYTES, FILE_LINK_PAUSE_BYTES } from '../../common/constants';
+import {
+  FILE_ACK_BYTES,
+  FILE_CHUNK_BYTES,
+  FILE_DOWNLOADS_PER_LINK,
+  FILE_LINK_PAUSE_BYTES,
+} from '../../common/constants';
 import { ErrorCode, MeetingError } from '../../common/errors';
 import { decodeFileChunk, encodeFileChunk } from '../../common/files';
 import { TypedEmitter } from '../../common/TypedEmitter';
@@ -106,6 +111,12 @@ export class FileLink extends TypedEmitter<FileLinkEvents> {
   /** Streams `file` from `offset`; a second download of the same file replaces the first. */
   startDownload(file: StoredFile, offset: number): void {
     this.#downloads.get(file.id)?.abort();
+    this.#downloads.delete(file.id);
+    if (this.#downloads.size >= FILE_DOWNLOADS_PER_LINK)
+      throw new MeetingError(
+        ErrorCode.RATE_LIMITED,
+        `at most ${FILE_DOWNLOADS_PER_LINK} downloads at once`,
+      );
     const abort = new AbortController();
     this.#downloads.set(file.id, abort);
     void this.#stream(file, offset, abort.signal)

@@ -45,6 +45,8 @@ export interface Limiters {
   readonly resumePerAddress: Throttle;
   /** Raised hands and reactions per member. */
   readonly reactions: Throttle;
+  /** File offers per user. */
+  readonly fileOffers: Throttle;
 }
 
 /** A result whose side effects wait for the reply's fate (sent: announce; failed: roll back). */

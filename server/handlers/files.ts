@@ -1,4 +1,5 @@
 /** File sharing: offers, lists, downloads and cancels (the chunks travel on the files link). */
+import { ErrorCode, MeetingError } from '../../common/errors';
 import type { HandlerTable } from './context';
 import { requireRoom, requireSession } from './guards';
 
@@ -7,6 +8,8 @@ export const fileHandlers: HandlerTable<'fileOffer' | 'fileList' | 'fileDownload
     fileOffer: (connection, params, ctx) => {
       const session = requireSession(connection, ctx);
       const { room } = requireRoom(session);
+      if (!ctx.limiters.fileOffers.take(String(session.userId)))
+        throw new MeetingError(ErrorCode.RATE_LIMITED, 'too many file offers; wait a moment');
       return ctx.files.offer(session, room, params);
     },
 

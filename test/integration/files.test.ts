@@ -239,6 +239,41 @@ for (const kind of TEST_DATABASE_KINDS) {
       assert.deepEqual(fs.readdirSync(dir), []);
     });
 
+    it("refuses chunks of another user's upload, at a wrong offset, or malformed", async () => {
+      const [alice, bob] = await meeting('alice', 'bob');
+      const data = randomBytes(1000);
+      const digest = createHash('sha256').update(data).digest('hex');
+      const { file } = await alice.request('fileOffer', {
+        name: 'a.bin',
+        size: 1000,
+        sha256: digest,
+      });
+      const max = LINK_SPECS.files.maxFrameSize;
+      // Bob writes into Alice's upload: refused, nothing stored.
+      const bobLink = await bob.files.link();
+      const refused = waitFor<[number, string]>(bobLink, 'fail');
+      bobLink.send(encodeFileChunk(file.id, 0, data, max));
+      assert.deepEqual((await refused).slice(0, 2), [file.id, ErrorCode.FILE_OFFSET]);
+      // Alice skips ahead: refused.
+      const link = await alice.files.link();
+      const skipped = waitFor<[number, string]>(link, 'fail');
+      link.send(encodeFileChunk(file.id, 500, data.subarray(500), max));
+      assert.deepEqual((await skipped).slice(0, 2), [file.id, ErrorCode.FILE_OFFSET]);
+      const partial = path.join(t.dataDir, 'files', 'partial', String(file.id));
+      assert.equal(fs.existsSync(partial) ? fs.statSync(partial).size : 0, 0, 'nothing stored');
+      // A re-offer resumes from 0 and the right bytes complete it.
+      const again = await alice.request('fileOffer', { name: 'a.bin', size: 1000, sha256: digest });
+      assert.equal(again.file.id, file.id);
+      assert.equal(again.offset, 0);
+      const acked = waitFor<[number, number]>(link, 'ack');
+      link.send(encodeFileChunk(file.id, 0, data, max));
+      assert.deepEqual(await acked, [file.id, 1000]);
+      // A truncated chunk frame ends the link.
+      const closed = waitFor(link, 'close');
+      link.socket.socket.write(Buffer.from([0, 0, 0, 3, 3, 0, 0]));
+      await closed;
+    });
+
     it('only recipients may list or download: non-member, member of another meeting, former member', async () => {
       const [alice, bob, dave] = await meeting('alice', 'bob', 'dave');
       const meetingId = alice.meeting?.id as string;

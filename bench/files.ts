@@ -76,7 +76,7 @@ async function serverChild(): Promise<void> {
 // ---- child: two members exchanging timed audio frames -------------------------------------------
 async function audioChild(port: number, meetingId: string): Promise<void> {
   const mk = async (name: string): Promise<MeetingClient> => {
-    const c = new MeetingClient({ host: '127.0.0.1', port });
+    const c = new MeetingClient({ host: '127.0.0.1', port }, { plain: true });
     await c.connect();
     await c.register(name, 'password1');
     await c.joinMeeting(meetingId);
@@ -183,7 +183,7 @@ async function main(): Promise<void> {
   };
   const clients: MeetingClient[] = [];
   for (let i = 0; i < 5; i++) {
-    const c = new MeetingClient({ host: '127.0.0.1', port }, { media: false });
+    const c = new MeetingClient({ host: '127.0.0.1', port }, { media: false, plain: true });
     await c.connect();
     await c.register(`files-${i}`, 'password1');
     clients.push(c);

@@ -37,7 +37,12 @@ export class FilesLink extends TypedEmitter<FilesLinkEvents> {
     token: string,
     timeoutMs: number,
   ): Promise<FilesLink> {
-    const socket = await connectSocket(address, LINK_SPECS.control.maxFrameSize, security, timeoutMs);
+    const socket = await connectSocket(
+      address,
+      LINK_SPECS.control.maxFrameSize,
+      security,
+      timeoutMs,
+    );
     // The link exists before the attach reply, so nothing the server sends is missed.
     const link = new FilesLink(socket);
     const channel = new RequestChannel(socket, {

@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { knownServersFile, startTestServer, type TestServer } from '../helpers/server';
 
 const BIN = path.join(__dirname, '..', '..', '..', 'bin', 'meeting.js');
 
@@ -13,6 +13,7 @@ function bot(args: string[]): Promise<{ status: number | null; out: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, 'bot', ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, MEETING_KNOWN_SERVERS: knownServersFile() },
     });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));

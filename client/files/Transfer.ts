@@ -63,6 +63,8 @@ const RETRYABLE = new Set<string>([
   ErrorCode.TIMEOUT,
   ErrorCode.BAD_TOKEN,
   ErrorCode.NOT_LOGGED_IN,
+  // A connection reset during the handshake (the network is still down) reads as a TLS failure.
+  ErrorCode.TLS_FAILED,
 ]);
 
 const HEADER = FRAME_PREFIX_BYTES + 1 + FILE_HEADER_BYTES;

@@ -11,7 +11,8 @@ import path from 'node:path';
 import { ErrorCode, MeetingError } from '../../common/errors';
 import { encodeFileChunk } from '../../common/files';
 import { LINK_SPECS } from '../../common/links';
-import type { MeetingClient } from '../../client/MeetingClient';
+import { MeetingClient } from '../../client/MeetingClient';
+import { TcpProxy } from '../helpers/proxy';
 import { TEST_DATABASE_KINDS } from '../helpers/databases';
 import { startTestServer, waitFor, type TestServer } from '../helpers/server';
 
@@ -172,6 +173,40 @@ for (const kind of TEST_DATABASE_KINDS) {
       assert.equal(down.resumes, 1);
       assert.ok(down.wireBytes - size < 0.1 * size, `download received ${down.wireBytes} bytes`);
       assert.equal(sha(down.savedAs as string), sha(file));
+    });
+
+    it('carries an upload on across a network cut while the client resumes its session', async () => {
+      const [bob] = await meeting('bob');
+      const proxy = await TcpProxy.start(t.port);
+      const alice = new MeetingClient(
+        { host: '127.0.0.1', port: proxy.port },
+        { media: false, trust: t.trust() },
+      );
+      try {
+        await alice.connect();
+        await alice.register('alice', 'password1');
+        await alice.joinMeeting(bob.meeting?.id as string);
+        const size = 30 * MB;
+        const file = randomFile('cut.bin', size);
+        const link = await alice.files.link();
+        link.on('ack', (_id, offset) => {
+          if (offset >= 0.3 * size && proxy.open > 0) proxy.cut(1000);
+        });
+        const reconnected = waitFor(alice, 'reconnected', () => true, 20_000);
+        const up = alice.files.send(file, { to: 'bob' });
+        await up.finished;
+        await reconnected;
+        assert.ok(up.resumes >= 1, `resumed ${up.resumes} times`);
+        assert.ok(up.wireBytes - size < 0.1 * size, `sent ${up.wireBytes} bytes`);
+        const [offer] = await bob.files.refresh();
+        assert.ok(offer);
+        const down = bob.files.download(offer, path.join(tmp, 'bob'));
+        await down.finished;
+        assert.equal(sha(down.savedAs as string), sha(file));
+      } finally {
+        await alice.close();
+        await proxy.close();
+      }
     });
 
     it('continues an upload from another login by file id and offset', async () => {

@@ -61,6 +61,7 @@ describe('desktop client: Files panel (real window under Xvfb)', function () {
     await ui.waitForWidget('createName');
     await ui.setText('createName', 'Files review');
     await ui.click('createButton');
+    await ui.joinNow();
     const meetingId = (await ui.waitForWidget('meetingId', (w) => /\S/.test(w.text))).text;
 
     const bot = await t.client({ media: false });

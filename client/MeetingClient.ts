@@ -12,6 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
+import path from 'node:path';
 import { nowMs } from '../common/clock';
 import {
   CHAT_HISTORY_CLIENT_MAX,
@@ -46,7 +47,9 @@ import {
   type WaitingInfo,
 } from '../common/protocol';
 import { TypedEmitter } from '../common/TypedEmitter';
+import { writeChatLog, chatLogName } from './ChatLog';
 import { ClockSync } from './ClockSync';
+import { FileTransfers } from './files/FileTransfers';
 import { connectSocket, type LinkSecurity, type ServerAddress } from './connect';
 import { HostControls } from './HostControls';
 import { MediaLinks } from './MediaTransport';
@@ -89,6 +92,10 @@ export type MeetingClientEvents = {
   sessionLost: [error: MeetingError];
   /** Followed a redirect: the session now lives on the meeting's node at `address`. */
   moved: [address: ServerAddress];
+  /** The chat of the meeting just left was written to this file. */
+  chatSaved: [file: string];
+  /** The chat log could not be written. */
+  chatSaveFailed: [message: string];
 };
 
 export interface MeetingClientOptions {
@@ -108,6 +115,11 @@ export interface MeetingClientOptions {
   backoff?: Backoff;
   /** Stop trying to resume after this long (ms). */
   giveUpMs?: number;
+  /**
+   * Where the chat of a meeting is written when this client leaves it: a folder (one file per
+   * meeting, named by time, meeting name and id), or a function naming the file; null: not saved.
+   */
+  chatLog?: string | ((meeting: MeetingInfo) => string) | null;
 }
 
 /** A chat message waiting for a link to go out on (written while reconnecting). */
@@ -142,8 +154,12 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
   readonly transport = new MediaLinks();
   /** Host controls, raised hands and reactions. */
   readonly host = new HostControls((type, data) => this.request(type, data));
-  readonly #options: Required<Omit<MeetingClientOptions, 'trust'>>;
+  readonly #options: Required<Omit<MeetingClientOptions, 'trust' | 'chatLog'>>;
   readonly #trust: TrustPolicy;
+  /** File sharing: uploads, downloads and the files offered to this member. */
+  readonly files: FileTransfers;
+  /** Chat-log destination (see MeetingClientOptions.chatLog); may be changed at any time. */
+  chatLog: string | ((meeting: MeetingInfo) => string) | null;
   readonly #state = new MeetingState();
   #control: FramedSocket | null = null;
   #requests: RequestChannel | null = null;
@@ -176,6 +192,14 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
     };
     this.#trust =
       options.trust ?? new KnownServers(defaultKnownServersFile(os.homedir(), KNOWN_SERVERS_FILE));
+    this.chatLog = options.chatLog ?? null;
+    this.files = new FileTransfers({
+      address,
+      requestTimeoutMs: this.#options.requestTimeoutMs,
+      security: () => this.#security(),
+      token: () => this.#session?.token ?? null,
+      request: (type, data) => this.request(type, data),
+    });
   }
 
   // ---- state a UI renders --------------------------------------------------------------------
@@ -585,7 +609,23 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
   }
 
   #resetMeeting(): void {
+    const meeting = this.#state.meeting;
+    if (meeting) this.#saveChat(meeting);
+    if (meeting) this.files.leftMeeting();
     if (this.#state.reset()) this.safeEmit('left');
+  }
+
+  /** Writes the chat this client saw in `meeting` where `chatLog` says, if anywhere. */
+  #saveChat(meeting: MeetingInfo): void {
+    const where = this.chatLog;
+    if (where === null) return;
+    try {
+      const file =
+        typeof where === 'function' ? where(meeting) : path.join(where, chatLogName(meeting));
+      this.safeEmit('chatSaved', writeChatLog(file, meeting, this.#state.chat));
+    } catch (error) {
+      this.safeEmit('chatSaveFailed', (error as Error).message);
+    }
   }
 
   // ---- incoming ------------------------------------------------------------------------------
@@ -605,6 +645,7 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
     if (!event) return;
     if (event.name === 'redirect') this.#redirect = event.data;
     this.#state.apply(event);
+    if (event.name === 'fileOffered') this.files.offeredEvent(event.data);
     // A heartbeat timeout leaves the session waiting for a resume; any other kick ends it.
     if (event.name === 'kicked' && event.data.code !== ErrorCode.HEARTBEAT_TIMEOUT) {
       this.#ended = true;
@@ -742,6 +783,7 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
     this.#failOutbox(new MeetingError(ErrorCode.CONNECTION_CLOSED, 'client closing'));
     const control = this.#control;
     this.transport.closeAll('client closing');
+    this.files.close();
     if (this.#heartbeat) clearInterval(this.#heartbeat);
     this.#heartbeat = null;
     if (!control) return;

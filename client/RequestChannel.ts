@@ -26,6 +26,8 @@ export interface RequestChannelOptions {
   onEvent?: (name: string, data: unknown) => void;
   /** A MEDIA frame (whole); without this, a media frame is a protocol violation that ends the link. */
   onMedia?: (frame: Buffer) => void;
+  /** A FILE frame (whole); without this, a file chunk is a protocol violation that ends the link. */
+  onFile?: (frame: Buffer) => void;
 }
 
 interface Pending {
@@ -91,6 +93,11 @@ export class RequestChannel {
     const onMedia = this.#options.onMedia;
     if (onMedia && frameType(frame) === FrameType.MEDIA) {
       onMedia(frame);
+      return;
+    }
+    const onFile = this.#options.onFile;
+    if (onFile && frameType(frame) === FrameType.FILE) {
+      onFile(frame);
       return;
     }
     let message: ServerMessageT;

@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { reaction, runHostActions, watchHostEvents, type BotHostOptions } from './botHost';
+import { BotFiles } from './files/botFiles';
 import { MeetingClient, parseServerAddress } from './MeetingClient';
 import { KnownServers, defaultKnownServersFile } from './trust';
 
@@ -89,6 +90,12 @@ export interface BotOptions extends BotHostOptions {
   trustFingerprint?: string;
   /** The known-servers file (pinned certificate fingerprints). */
   knownServers?: string;
+  // ---- file sharing and chat log (client/files/botFiles.ts)
+  sendFile: string[];
+  laterJoiners?: boolean;
+  downloadAll?: string;
+  saveChat?: string;
+  chatLogDir?: string;
 }
 
 /** The trust policy of a CLI client: its known-servers file, told of a new or accepted fingerprint. */
@@ -146,6 +153,7 @@ export async function runBot(options: BotOptions): Promise<number> {
   );
   client.on('sessionLost', (e) => print('session-lost', { code: e.code, message: e.message }));
   client.on('memberConnection', (m) => print('member-connection', { ...m }));
+  const files = new BotFiles(client, { ...options, sendFile: options.sendFile ?? [] }, print);
   client.on('memberJoined', (m) =>
     print('member-joined', { memberId: m.memberId, username: m.username }),
   );
@@ -211,6 +219,7 @@ export async function runBot(options: BotOptions): Promise<number> {
       })),
       history: joined.history.map((m) => ({ from: m.from.username, to: m.to, text: m.text })),
     });
+    await files.joined();
     await runHostActions(client, options, print);
     const media = await startMedia(client, options, print);
     if (options.say.length > 0) {
@@ -225,12 +234,14 @@ export async function runBot(options: BotOptions): Promise<number> {
         });
       }
     }
+    await files.sendAll();
     const stop = (): void => finish(0);
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     const timer = options.duration !== undefined ? setTimeout(stop, options.duration * 1000) : null;
     const code = await finished;
     if (timer) clearTimeout(timer);
+    await files.settle();
     await media?.stop();
     if (options.stats && media) print('stats', { final: true, ...media.stats() });
     process.off('SIGINT', stop);
@@ -363,7 +374,7 @@ export function buildProgram(): Command {
     .option('--join <id>', 'join the meeting with this id')
     .option('--room-password <password>', 'meeting password')
     .option('--say <text>', 'send a chat message (repeatable)', collect, [])
-    .option('--to <user>', 'send the --say messages privately to this member')
+    .option('--to <user>', 'send the --say messages and --send-file files to this member only')
     .option(
       '--say-after <seconds>',
       'wait this long after joining before sending',
@@ -413,6 +424,16 @@ export function buildProgram(): Command {
     )
     .option('--hand', 'raise the hand after joining')
     .option('--react <name>', `send a reaction: ${REACTIONS.join(', ')}`, reaction)
+    .option(
+      '--send-file <path>',
+      'offer a file to the meeting, or to --to USER (repeatable)',
+      collect,
+      [],
+    )
+    .option('--later-joiners', 'files sent to the meeting stay available to later joiners')
+    .option('--download-all <dir>', 'download every file offered to this bot into DIR')
+    .option('--save-chat <file>', 'write the chat this bot saw to FILE when it leaves')
+    .option('--chat-log-dir <dir>', 'write the chat to a file in DIR when it leaves')
     .action(async (opts: BotOptions) => {
       process.exitCode = await runBot(opts);
     });

@@ -25,13 +25,15 @@ export const MAX_FRAME_SIZE: Readonly<Record<LinkKind, number>> = {
   control: 64 * 1024,
   audio: 4 * 1024,
   video: 1024 * 1024,
+  // A file chunk (FILE_CHUNK_BYTES) plus its header, with room to spare.
+  files: 260 * 1024,
 };
 /** Frame body types (first byte after the length prefix). */
-export const FrameType = { CONTROL: 0x01, MEDIA: 0x02 } as const;
+export const FrameType = { CONTROL: 0x01, MEDIA: 0x02, FILE: 0x03 } as const;
 
 // ---- link kinds ------------------------------------------------------------------------------
 /** Kinds of TCP link a client opens; the first frame on each link names its kind. */
-export const LINK_KINDS = ['control', 'audio', 'video'] as const;
+export const LINK_KINDS = ['control', 'audio', 'video', 'files'] as const;
 export type LinkKind = (typeof LINK_KINDS)[number];
 
 // ---- message limits --------------------------------------------------------------------------
@@ -64,6 +66,20 @@ export const MediaFlag = {
 } as const;
 /** Bytes of the binary media header that follows the frame type byte. */
 export const MEDIA_HEADER_BYTES = 20;
+
+// ---- file transfers (wire) ---------------------------------------------------------------------
+/** Bytes of the binary file-chunk header after the frame type byte: file id u32, offset u64. */
+export const FILE_HEADER_BYTES = 12;
+/** Bytes of file data in one chunk frame at most. */
+export const FILE_CHUNK_BYTES = 256 * 1024;
+/** Longest file name the protocol carries (characters, before sanitising). */
+export const FILE_NAME_MAX_LENGTH = 1024;
+/** Longest file name kept after sanitising (UTF-8 bytes: the common file-system limit). */
+export const FILE_NAME_MAX_BYTES = 255;
+/** Longest MIME type kept (longer or malformed ones become application/octet-stream). */
+export const FILE_MIME_MAX_LENGTH = 100;
+/** The server acknowledges an upload at least every this many stored bytes (and at the end). */
+export const FILE_ACK_BYTES = 512 * 1024;
 
 // =================================================================================================
 // SERVER: sessions, auth and the worker pool, relay, links and backpressure, rate limits
@@ -216,6 +232,28 @@ export const REACTION_RATE = { perMinute: 60, burst: 10 } as const;
 // ---- logs ------------------------------------------------------------------------------------
 export const ACCESS_LOG_FILE = 'access.log';
 
+// ---- file transfers (server) -----------------------------------------------------------------
+/** Largest file one upload may declare (bytes); configurable per server. */
+export const FILE_MAX_BYTES = 1024 * 1024 * 1024;
+/** Bytes of files one user may have stored or being uploaded at once; configurable per server. */
+export const FILE_QUOTA_BYTES = 4 * 1024 * 1024 * 1024;
+/** Uploads one user may have unfinished at once (each holds a partial file on disk). */
+export const FILE_UPLOADS_PER_USER = 16;
+/** File offers per user (each writes a database row, even for an empty file). */
+export const FILE_OFFER_RATE = { perMinute: 120, burst: 30 } as const;
+/** Downloads one files link streams at once (each holds a file open). */
+export const FILE_DOWNLOADS_PER_LINK = 8;
+/** Files a fileList reply describes at most (newest first). */
+export const FILE_LIST_MAX = 200;
+/** Folder under the server's data folder for stored files (`blobs/`) and partial uploads. */
+export const FILES_DIR = 'files';
+/**
+ * Lossless links: bytes a receiver's socket may have unsent before the producer waits for 'drain';
+ * and bytes of received chunks waiting for the disk before the server stops reading the link.
+ */
+export const LOSSLESS_HIGH_WATER_BYTES = 1024 * 1024;
+export const FILE_LINK_PAUSE_BYTES = 2 * 1024 * 1024;
+
 // =================================================================================================
 // CLIENT MEDIA: audio and video settings, jitter buffer, VAD, effects, screen
 // =================================================================================================
@@ -223,6 +261,21 @@ export const ACCESS_LOG_FILE = 'access.log';
 // ---- client: chat ------------------------------------------------------------------------------
 /** Messages of a meeting's history a client fetches on joining at most (the newest ones). */
 export const CHAT_HISTORY_CLIENT_MAX = 1000;
+
+// ---- client: file transfers and chat log -------------------------------------------------------
+/**
+ * Upload bytes a client sends beyond the server's last acknowledgement at most: what a cut link can
+ * cost to send again.
+ */
+export const FILE_UPLOAD_WINDOW_BYTES = 2 * 1024 * 1024;
+/** A transfer whose link drops is resumed this many times before it fails. */
+export const FILE_RESUME_ATTEMPTS = 5;
+/** Pause before a transfer reopens a dropped link (ms). */
+export const FILE_RESUME_DELAY_MS = 200;
+/** Progress events of one transfer at most this often (ms), plus one at the end. */
+export const FILE_PROGRESS_INTERVAL_MS = 250;
+/** Default folder of chat logs, under the user's home (desktop and bot; configurable). */
+export const CHAT_LOG_DIR_DEFAULT = 'meeting-chats';
 
 // ---- audio and video settings ----------------------------------------------------------------
 export const AUDIO_SAMPLE_RATE = 48_000;

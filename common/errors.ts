@@ -50,6 +50,15 @@ export const ErrorCode = {
   // cluster (several nodes)
   REDIRECT: 'ERR_REDIRECT',
   BAD_TICKET: 'ERR_BAD_TICKET',
+  // ---- file transfers
+  FILE_NOT_FOUND: 'ERR_FILE_NOT_FOUND',
+  FILE_NAME: 'ERR_FILE_NAME',
+  FILE_TOO_LARGE: 'ERR_FILE_TOO_LARGE',
+  QUOTA_EXCEEDED: 'ERR_QUOTA_EXCEEDED',
+  FILE_OFFSET: 'ERR_FILE_OFFSET',
+  FILE_CORRUPT: 'ERR_FILE_CORRUPT',
+  FILE_CANCELLED: 'ERR_FILE_CANCELLED',
+  NO_FILE_LINK: 'ERR_NO_FILE_LINK',
 } as const;
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -5,6 +5,7 @@
  * row here plus, at most, a new queue policy on the server: nothing else branches on kind names.
  */
 import {
+  FrameType,
   LINK_KINDS,
   MAX_FRAME_SIZE,
   MediaKind,
@@ -32,6 +33,8 @@ export interface LinkSpec {
   /** Media kind of the frames this link carries, or null for a link of requests and replies. */
   readonly mediaKind: MediaKindValue | null;
   readonly delivery: Delivery;
+  /** Type of the data frames the link carries besides control frames, or null (control link). */
+  readonly frameType: number | null;
 }
 
 export const LINK_SPECS: Readonly<Record<LinkKind, LinkSpec>> = {
@@ -40,18 +43,29 @@ export const LINK_SPECS: Readonly<Record<LinkKind, LinkSpec>> = {
     maxFrameSize: MAX_FRAME_SIZE.control,
     mediaKind: null,
     delivery: 'ordered',
+    frameType: null,
   },
   audio: {
     kind: 'audio',
     maxFrameSize: MAX_FRAME_SIZE.audio,
     mediaKind: MediaKind.AUDIO,
     delivery: 'audio',
+    frameType: FrameType.MEDIA,
   },
   video: {
     kind: 'video',
     maxFrameSize: MAX_FRAME_SIZE.video,
     mediaKind: MediaKind.VIDEO,
     delivery: 'video-newest',
+    frameType: FrameType.MEDIA,
+  },
+  // File chunks, both ways; requests about files go on the control link.
+  files: {
+    kind: 'files',
+    maxFrameSize: MAX_FRAME_SIZE.files,
+    mediaKind: null,
+    delivery: 'lossless',
+    frameType: FrameType.FILE,
   },
 };
 
@@ -59,7 +73,14 @@ export const LINK_SPECS: Readonly<Record<LinkKind, LinkSpec>> = {
 export const MEDIA_LINK_KINDS = ['audio', 'video'] as const satisfies readonly LinkKind[];
 export type MediaLinkKind = (typeof MEDIA_LINK_KINDS)[number];
 
-/** True when `kind` names a link that attaches to a session. */
+/** The kinds a client may attach to its session after login: the media links and the files link. */
+export const ATTACH_LINK_KINDS = [
+  ...MEDIA_LINK_KINDS,
+  'files',
+] as const satisfies readonly LinkKind[];
+export type AttachLinkKind = (typeof ATTACH_LINK_KINDS)[number];
+
+/** True when `kind` names a media link (relayed to the room). */
 export function isMediaLinkKind(kind: string): kind is MediaLinkKind {
   return (MEDIA_LINK_KINDS as readonly string[]).includes(kind);
 }

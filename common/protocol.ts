@@ -12,6 +12,9 @@ import {
   CHAT_MAX_LENGTH,
   ERROR_EXCERPT_MAX,
   FACE_EFFECT_DEFAULT,
+  FILE_LIST_MAX,
+  FILE_MIME_MAX_LENGTH,
+  FILE_NAME_MAX_LENGTH,
   ERROR_MESSAGE_MAX,
   FACE_EFFECTS,
   type FaceEffectName,
@@ -23,7 +26,7 @@ import {
 } from './constants';
 import { DecodeError, ErrorCode, isErrorCode, type ErrorCodeValue } from './errors';
 import { encodeFrame, framePayload, frameType } from './framing';
-import { MEDIA_LINK_KINDS, type MediaLinkKind } from './links';
+import { ATTACH_LINK_KINDS, type AttachLinkKind } from './links';
 
 const credentials = z.strictObject({
   username: z.string().max(64),
@@ -113,11 +116,35 @@ export const RequestSchemas = {
    * resume token of the last login or resume) back, within the grace period.
    */
   resume: z.strictObject({ token: z.string().max(128) }),
-  /** First message on an audio or video link. */
-  attach: z.strictObject({ token: z.string().max(128), link: z.enum(MEDIA_LINK_KINDS) }),
   // ---- cluster (several nodes) ----
   /** First message on the meeting's node after a redirect: the ticket of the `redirect` event. */
   handoff: z.strictObject({ ticket: z.string().max(128) }),
+  /** First message on an audio, video or files link. */
+  attach: z.strictObject({ token: z.string().max(128), link: z.enum(ATTACH_LINK_KINDS) }),
+  // ---- file transfers (chunks travel on the files link; see common/files.ts)
+  /**
+   * Offers a file to one member (`to`) or to the meeting, and starts (or resumes: the same file,
+   * size and recipient as an unfinished upload of this user) its upload; the reply says from which
+   * offset to send.
+   */
+  fileOffer: z.strictObject({
+    name: z.string().min(1).max(FILE_NAME_MAX_LENGTH),
+    size: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    mime: z.string().max(255).optional(),
+    to: z.string().max(64).optional(),
+    /** A room file stays available to members who join later. */
+    laterJoiners: z.boolean().optional(),
+  }),
+  /** The files of the current meeting this user may download (newest first). */
+  fileList: empty,
+  /** Streams a file from `offset` on this session's files link. */
+  fileDownload: z.strictObject({
+    fileId: z.number().int().positive().max(0xffffffff),
+    offset: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  }),
+  /** Stops a download of this session, or abandons an unfinished upload of this user. */
+  fileCancel: z.strictObject({ fileId: z.number().int().positive().max(0xffffffff) }),
 } as const;
 export type RequestType = keyof typeof RequestSchemas;
 export type RequestParams<K extends RequestType> = z.infer<(typeof RequestSchemas)[K]>;
@@ -195,7 +222,6 @@ export interface RequestResults {
   startScreenShare: Record<string, never>;
   stopScreenShare: Record<string, never>;
   setRoomOptions: RoomOptions;
-  attach: { memberId: number; link: MediaLinkKind };
   resume: ResumeResult;
   muteMember: Record<string, never>;
   askUnmute: Record<string, never>;
@@ -213,6 +239,11 @@ export interface RequestResults {
   lowerHand: Record<string, never>;
   react: Record<string, never>;
   handoff: LoginResult;
+  attach: { memberId: number; link: AttachLinkKind };
+  fileOffer: { file: FileInfo; offset: number };
+  fileList: { files: FileInfo[] };
+  fileDownload: { file: FileInfo };
+  fileCancel: Record<string, never>;
 }
 
 // ---- server events (schemas) ----------------------------------------------------------------
@@ -310,6 +341,26 @@ export const MODERATION_ACTIONS = [
   'lower-hand',
 ] as const;
 export type ModerationAction = (typeof MODERATION_ACTIONS)[number];
+/** A shared file as the server describes it (offer replies, lists and fileOffered events). */
+export const FileInfoSchema = z.object({
+  id: serverId,
+  meetingId: serverName,
+  from: z.object({ userId: serverId, username: serverName }),
+  /** Username of the one recipient, or null for a file offered to the meeting. */
+  to: serverName.nullable(),
+  /** Sanitised by the server; the client sanitises again before writing. */
+  name: z.string().max(4 * FILE_NAME_MAX_LENGTH),
+  mime: z.string().max(4 * FILE_MIME_MAX_LENGTH),
+  size: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  at: serverTime,
+  laterJoiners: z.boolean(),
+  /** The upload finished and the file can be downloaded. */
+  complete: z.boolean(),
+});
+export type FileInfo = z.infer<typeof FileInfoSchema>;
+/** At most this many files in one list (the server sends at most FILE_LIST_MAX). */
+export const FileListSchema = z.array(FileInfoSchema).max(4 * FILE_LIST_MAX);
 
 /** Payload schema of every server event. */
 export const ServerEventSchemas = {
@@ -377,6 +428,12 @@ export const ServerEventSchemas = {
     meetingId: serverName,
     ticket: z.string().max(128),
   }),
+  /** A file was shared with this member (control link). */
+  fileOffered: FileInfoSchema,
+  /** Files link: the server stored an upload up to `offset`. */
+  fileAck: z.object({ fileId: serverId, offset: serverId }),
+  /** Files link: a transfer failed on the server's side. */
+  fileError: z.object({ fileId: serverId, code: serverErrorCode, message: serverText }),
 } as const;
 export type ServerEventName = keyof typeof ServerEventSchemas;
 /** Payload of every server event. */

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { knex as createKnex, type Knex } from 'knex';
 import { type DatabaseKind, type DatabaseOptions, resolveDatabaseConfig } from './config';
 import { AccessLogRepository } from './repositories/AccessLogRepository';
+import { FileRepository } from './repositories/FileRepository';
 import { MeetingRepository } from './repositories/MeetingRepository';
 import { MessageRepository } from './repositories/MessageRepository';
 import { SessionRepository } from './repositories/SessionRepository';
@@ -39,6 +40,7 @@ export class Database {
   readonly messages: MessageRepository;
   readonly sessions: SessionRepository;
   readonly accessLog: AccessLogRepository;
+  readonly files: FileRepository;
   #closing: Promise<void> | undefined;
 
   constructor(kind: DatabaseKind, knex: Knex) {
@@ -49,6 +51,7 @@ export class Database {
     this.messages = new MessageRepository(knex);
     this.sessions = new SessionRepository(knex);
     this.accessLog = new AccessLogRepository(knex);
+    this.files = new FileRepository(knex);
   }
 
   /** True once `close()` has been called. */

@@ -8,11 +8,11 @@
  * serving one link closes that link with a logged reason; nothing escapes to the process.
  */
 import type net from 'node:net';
-import { ERROR_MESSAGE_MAX, FrameType } from '../common/constants';
+import { ERROR_MESSAGE_MAX } from '../common/constants';
 import { EncodeError, ErrorCode, MeetingError, type ErrorCodeValue } from '../common/errors';
 import { FramedSocket } from '../common/FramedSocket';
 import { frameType } from '../common/framing';
-import { LINK_SPECS, type LinkKind, type MediaLinkKind } from '../common/links';
+import { LINK_SPECS, type AttachLinkKind, type LinkKind } from '../common/links';
 import {
   RequestEnvelope,
   decodeControlFrame,
@@ -96,7 +96,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
   #authTimer: NodeJS.Timeout | null;
   #stallTimer: NodeJS.Timeout | null = null;
   #closed = false;
-  #onMedia: ((frame: Buffer) => void) | null = null;
+  #onData: ((frame: Buffer) => void) | null = null;
 
   constructor(options: ConnectionOptions) {
     super();
@@ -156,11 +156,12 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
   }
 
   /**
-   * Turns this link into a media link of `kind` (after a successful `attach`); its media frames go
-   * to `onMedia`, called directly: one call per frame, no event machinery on the relay's path.
+   * Turns this link into a link of `kind` (after a successful `attach`); its data frames (the
+   * kind's frame type) go to `onData`, called directly: one call per frame, no event machinery on
+   * the relay's path.
    */
-  becomeMedia(kind: MediaLinkKind, onMedia: (frame: Buffer) => void): void {
-    this.#onMedia = onMedia;
+  becomeLink(kind: AttachLinkKind, onData: (frame: Buffer) => void): void {
+    this.#onData = onData;
     this.#kind = kind;
     this.framed.maxFrameSize = LINK_SPECS[kind].maxFrameSize;
     // Media links carry no heartbeat of their own: the control link's covers the session.
@@ -197,11 +198,11 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     // Any frame proves the peer alive; only logging in ends the login deadline.
     this.#heartbeat?.refresh();
     if (this.#kind !== 'control') {
-      if (frameType(frame) === FrameType.MEDIA) this.#onMedia?.(frame);
+      if (frameType(frame) === LINK_SPECS[this.#kind].frameType) this.#onData?.(frame);
       else
         this.protocolError(
           ErrorCode.UNEXPECTED_FRAME,
-          'only media frames are accepted on a media link',
+          `only ${this.#kind} frames are accepted on a ${this.#kind} link`,
         );
       return;
     }

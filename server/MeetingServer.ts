@@ -12,12 +12,18 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
-import { ACCESS_LOG_FILE, SHUTDOWN_DRAIN_MS, SHUTDOWN_FLUSH_MS } from '../common/constants';
+import {
+  ACCESS_LOG_FILE,
+  FILES_DIR,
+  SHUTDOWN_DRAIN_MS,
+  SHUTDOWN_FLUSH_MS,
+} from '../common/constants';
 import { TypedEmitter } from '../common/TypedEmitter';
 import { openDatabase, type Database } from '../db';
 import { AccessLog } from './AccessLog';
 import { AuthPool } from './AuthPool';
 import type { Dispatcher } from './Connection';
+import { FileTransfers } from './files/FileTransfers';
 import { Connections } from './Connections';
 import type { ServerContext } from './handlers/context';
 import { createDispatcher } from './handlers/dispatch';
@@ -182,6 +188,14 @@ export class MeetingServer {
         cluster ? (name, rate) => cluster.limiter(name, rate) : undefined,
       ),
       ...(cluster ? { cluster } : {}),
+      files: new FileTransfers({
+        dir: path.join(this.#dataDir, FILES_DIR),
+        db,
+        rooms,
+        writes,
+        logger: this.logger,
+        limits: this.#limits,
+      }),
     };
     // The shared database of a cluster holds the other nodes' sessions and meetings: a node takes
     // back only what a lone server left, never what live nodes hold (see docs/scaling.md).
@@ -273,6 +287,7 @@ export class MeetingServer {
     this.#connections.destroyAll('server shutting down');
     await stopped;
     if (!ctx) return;
+    await ctx.files.close();
     await ctx.writes.settled();
     await this.#cluster?.close(true);
     await ctx.pool.close();

@@ -138,7 +138,7 @@ export class Session extends TypedEmitter<SessionEvents> implements MemberSessio
   attach(kind: MediaLinkKind, link: Connection): void {
     const old = this.#links.get(kind);
     this.#links.set(kind, link);
-    link.becomeMedia(kind, (frame) => {
+    link.becomeLink(kind, (frame) => {
       const m = this.#membership;
       if (m && this.#links.get(kind) === link) m.room.relayFrom(m.member, kind, frame);
     });

@@ -19,14 +19,18 @@ import {
   REACTION_RATE,
   RESUME_GRACE_MS,
   RESUME_RATE,
+  FILE_MAX_BYTES,
+  FILE_QUOTA_BYTES,
+  FILE_OFFER_RATE,
 } from '../common/constants';
 import type { ConnectionLimits } from './Connection';
 import type { ConnectionCaps } from './Connections';
+import type { FileLimits } from './files/FileTransfers';
 import type { MediaRateCaps } from './Member';
 import type { Limiters } from './handlers/context';
 import { Throttle, type Rate, type RateLimiter } from './Throttle';
 
-export interface ServerLimits extends ConnectionLimits, ConnectionCaps {
+export interface ServerLimits extends ConnectionLimits, ConnectionCaps, FileLimits {
   /** Bit-rate caps per sender and media link. */
   rateCaps: MediaRateCaps;
   registerRate: Rate;
@@ -56,6 +60,8 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = {
   joinAddressRate: JOIN_RATE_PER_ADDRESS,
   chatRate: CHAT_RATE,
   resumeGraceMs: RESUME_GRACE_MS,
+  fileMaxBytes: FILE_MAX_BYTES,
+  fileQuotaBytes: FILE_QUOTA_BYTES,
 };
 
 /** Makes a named limiter (a cluster's shared one); default: in this process's memory. */
@@ -76,5 +82,6 @@ export function createLimiters(
     chat: new Throttle(limits.chatRate),
     resumePerAddress: new Throttle(RESUME_RATE),
     reactions: new Throttle(REACTION_RATE),
+    fileOffers: new Throttle(FILE_OFFER_RATE),
   };
 }

@@ -5,7 +5,9 @@
  * controller: `loginPage`, `lobbyPage`, `meetingPage`. Every protocol and media step is delegated
  * to MeetingClient / MediaSession.
  */
-import type { FaceEffectName } from '../../common/constants';
+import os from 'node:os';
+import path from 'node:path';
+import { CHAT_LOG_DIR_DEFAULT, type FaceEffectName } from '../../common/constants';
 import { ErrorCode, MeetingError } from '../../common/errors';
 import type { ChatMessage, MeetingInfo, MemberInfo, RoomOptions } from '../../common/protocol';
 import { TypedEmitter } from '../../common/TypedEmitter';
@@ -14,6 +16,7 @@ import { initialChoices, listDevices, type DeviceLists } from './devices';
 import { describeError } from './format';
 import type { MediaSessionLike } from './mediaTypes';
 import type { AppContext, DesktopAppEvents, DesktopState } from './pages/AppContext';
+import { FilesPage } from './pages/FilesPage';
 import { LobbyPage } from './pages/LobbyPage';
 import { JoinPage } from './pages/JoinPage';
 import { LoginPage } from './pages/LoginPage';
@@ -49,6 +52,8 @@ export class DesktopApp extends TypedEmitter<DesktopAppEvents> {
   /** What is remembered between runs (server, username, window sizes). */
   readonly settings: SettingsStore;
   #noticeTimer: NodeJS.Timeout | null = null;
+  /** The meeting's Files panel: send, offers, downloads, transfers; the chat-log setting. */
+  readonly filesPage: FilesPage;
   #state: DesktopState;
   #client: MeetingClient | null = null;
   #closed = false;
@@ -96,8 +101,12 @@ export class DesktopApp extends TypedEmitter<DesktopAppEvents> {
       shareBusy: false,
       reconnecting: null,
       trustPrompt: null,
+      saveChat: env.MEETING_SAVE_CHAT !== '0',
+      chatLogDir: env.MEETING_CHAT_LOG_DIR ?? path.join(os.homedir(), CHAT_LOG_DIR_DEFAULT),
+      chatSaved: '',
     };
     const context = this.#context();
+    this.filesPage = new FilesPage(context, env);
     this.meetingPage = new MeetingPage(context, options.loadMedia);
     const loadMedia = options.loadMedia;
     this.lobbyPage = new LobbyPage(context, {
@@ -268,6 +277,10 @@ export class DesktopApp extends TypedEmitter<DesktopAppEvents> {
       this.#set({ reconnecting: null });
       this.safeEmit('meeting');
     });
+    this.filesPage.adopt(client);
+    client.chatLog = this.#state.saveChat ? this.#state.chatLogDir : null;
+    on('chatSaved', (file) => this.#set({ chatSaved: `Chat saved to ${file}` }));
+    on('chatSaveFailed', (why) => this.#set({ chatSaved: `Chat not saved: ${why}` }));
     on('chat', (message) => {
       if (!this.#state.sidePane) this.#set({ unreadChat: this.#state.unreadChat + 1 });
       this.safeEmit('chat', message);

@@ -327,6 +327,7 @@ export class Automation {
       info.text = w.text();
     } else if (w instanceof qt.QProgressBar) {
       info.cls = 'QProgressBar';
+      info.current = w.value();
       info.text = String(w.value());
     }
     if (w.hasFocus()) info.focused = true;

@@ -150,7 +150,8 @@ export const accountHandlers: HandlerTable<
       setImmediate(() => connection.close('bad token'));
       throw new MeetingError(ErrorCode.BAD_TOKEN, 'unknown or expired session token');
     }
-    session.attach(kind, connection);
+    if (kind === 'files') ctx.files.attach(session, connection);
+    else session.attach(kind, connection);
     return { memberId: session.id, link: kind };
   },
 

@@ -8,6 +8,7 @@ import type { Database } from '../../db';
 import type { AccessLog } from '../AccessLog';
 import type { AuthPool } from '../AuthPool';
 import type { AfterReply, Connection } from '../Connection';
+import type { FileTransfers } from '../files/FileTransfers';
 import type { Logger } from '../logger';
 import type { Rooms } from '../Rooms';
 import type { SessionRegistry } from '../SessionRegistry';
@@ -26,6 +27,8 @@ export interface ServerContext {
   readonly limiters: Limiters;
   /** The other nodes (shared placement, logins, limits); undefined on a single node. */
   readonly cluster?: Cluster;
+  /** File sharing: offers, files links, uploads and downloads. */
+  readonly files: FileTransfers;
 }
 
 /** Rate limits of the requests that cost the server (or an account's owner) the most. */
@@ -45,6 +48,8 @@ export interface Limiters {
   readonly resumePerAddress: Throttle;
   /** Raised hands and reactions per member. */
   readonly reactions: Throttle;
+  /** File offers per user. */
+  readonly fileOffers: Throttle;
 }
 
 /** A result whose side effects wait for the reply's fate (sent: announce; failed: roll back). */

@@ -17,6 +17,7 @@ import { chatHandlers } from './chat';
 import { handoffHandlers } from './handoff';
 import { AfterSent, type Handler, type HandlerTable, type ServerContext } from './context';
 import { hostHandlers } from './host';
+import { fileHandlers } from './files';
 import { mediaHandlers } from './media';
 import { meetingHandlers } from './meeting';
 
@@ -27,6 +28,7 @@ const HANDLERS: HandlerTable = {
   ...mediaHandlers,
   ...hostHandlers,
   ...handoffHandlers,
+  ...fileHandlers,
 };
 
 /** The dispatcher every connection of a server uses. */

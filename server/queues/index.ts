@@ -7,6 +7,7 @@ import type { OutgoingQueue } from './OutgoingQueue';
 import { VideoQueue } from './VideoQueue';
 
 export type { OutgoingQueue };
+export { LosslessQueue } from './LosslessQueue';
 
 type Policy = new (
   kind: MediaLinkKind,
@@ -14,7 +15,10 @@ type Policy = new (
   observer: RoomObserver,
 ) => OutgoingQueue;
 
-/** Media delivery modes with a policy; 'lossless' (file transfers) gets one when that kind lands. */
+/**
+ * Media delivery modes with a policy the relay pushes to. 'lossless' (the files link) is not relayed
+ * frame by frame: its producers await `LosslessQueue.send`, so it has a class of its own.
+ */
 const POLICIES: Partial<Record<Delivery, Policy>> = {
   audio: AudioQueue,
   'video-newest': VideoQueue,

@@ -60,6 +60,21 @@ const samples: { [K in ServerEventName]: ServerEvents[K] } = {
     meetingId: 'k3tq8zrmc1x5',
     ticket: 'abc',
   },
+  fileOffered: {
+    id: 4,
+    meetingId: 'abc123',
+    from: { userId: 7, username: 'alice' },
+    to: null,
+    name: 'notes.txt',
+    mime: 'text/plain',
+    size: 12,
+    sha256: 'a'.repeat(64),
+    at: 1_700_000_000_002,
+    laterJoiners: false,
+    complete: true,
+  },
+  fileAck: { fileId: 4, offset: 524288 },
+  fileError: { fileId: 4, code: ErrorCode.FILE_CORRUPT, message: 'bad digest' },
 };
 
 function rejects(name: string, data: unknown, where: RegExp): void {

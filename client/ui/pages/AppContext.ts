@@ -82,6 +82,12 @@ export interface DesktopState {
   reconnecting: { attempt: number; nextInS: number } | null;
   /** The server's certificate changed since it was pinned: the user accepts or refuses it. */
   trustPrompt: { server: string; pinned: string; presented: string } | null;
+  // ---- files panel and chat log
+  /** Write the meeting's chat to `chatLogDir` when leaving. */
+  saveChat: boolean;
+  chatLogDir: string;
+  /** Where the chat of the last meeting was saved (or why not), shown in the lobby. */
+  chatSaved: string;
 }
 
 export type DesktopAppEvents = {
@@ -96,6 +102,8 @@ export type DesktopAppEvents = {
   activeSpeaker: [memberId: number | null];
   /** The join screen's preview started, stopped or changed its effect. */
   preview: [preview: PreviewLike | null];
+  /** Offered files, transfers or their progress changed (the Files panel). */
+  files: [];
 };
 
 /** What a page controller sees of the app. */

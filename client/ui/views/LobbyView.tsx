@@ -122,6 +122,9 @@ export function LobbyView({ app }: { app: DesktopApp }): React.ReactElement {
           <Text id="lobbyInfo" wordWrap={true} style="margin-top: 8px;">
             {lobbyInfo}
           </Text>
+          <Text id="chatSaved" wordWrap={true}>
+            {app.state.chatSaved}
+          </Text>
           <Text id="lobbyError" wordWrap={true} style="min-height: 40px;">
             {lobbyError}
           </Text>

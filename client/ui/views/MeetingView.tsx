@@ -17,6 +17,7 @@ import { ReconnectBanner } from './Banners';
 import { ChatPane } from './ChatPane';
 import { DevicePickers } from './DevicePickers';
 import { HostOptions } from './HostOptions';
+import { FilesPane } from './FilesPane';
 import { useAppEvents, useRemovable } from './hooks';
 import { icon } from './icons';
 import { ListBox, type ListRow } from './ListBox';
@@ -213,6 +214,7 @@ export function MeetingView({
                   {`People (${memberList.length})`}
                 </Text>
                 <MemberList members={memberList} selfId={selfId} />
+                <FilesPane app={app} others={others} />
                 <ChatPane
                   app={app}
                   others={others}

@@ -6,7 +6,7 @@
 import type net from 'node:net';
 import { MAX_FRAME_SIZE } from '../common/constants';
 import { ErrorCode } from '../common/errors';
-import type { LinkKind } from '../common/links';
+import { LINK_KINDS, type LinkKind } from '../common/links';
 import { encodeControl, type ServerEventName, type ServerEvents } from '../common/protocol';
 import { Connection, type ConnectionOptions } from './Connection';
 
@@ -32,7 +32,7 @@ export class Connections {
 
   /** Open links by kind (metrics; a not-yet-attached link counts as control). */
   byKind(): Record<LinkKind, number> {
-    const counts = { control: 0, audio: 0, video: 0 } as Record<LinkKind, number>;
+    const counts = Object.fromEntries(LINK_KINDS.map((k) => [k, 0])) as Record<LinkKind, number>;
     for (const c of this.#open) counts[c.kind]++;
     return counts;
   }

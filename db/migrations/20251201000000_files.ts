@@ -2,14 +2,7 @@
 // SHA-256, times, state) and one row per recipient (who may download it, and when they did). The
 // bytes live on disk under the server's data folder, stored once per SHA-256.
 import type { Knex } from 'knex';
-
-function mysqlTable(knex: Knex, t: Knex.CreateTableBuilder): void {
-  if ((knex.client.config as Knex.Config).client === 'mysql2') {
-    t.charset('utf8mb4');
-    t.collate('utf8mb4_bin');
-    t.engine('InnoDB');
-  }
-}
+import { mysqlTable } from '../schema';
 
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('files', (t) => {

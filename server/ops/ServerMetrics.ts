@@ -65,7 +65,7 @@ export class ServerMetrics {
     gauge('worker_pool_queue', 'Worker-pool tasks waiting for a thread', (s) => s.poolQueue());
     new Gauge({
       name: `${PREFIX}links`,
-      help: 'Open links by kind (control, audio, video)',
+      help: 'Open links by kind (control, audio, video, files)',
       labelNames: ['kind'],
       registers,
       collect() {

@@ -113,7 +113,10 @@ async function enterRoom(
   requireNoRoom(session);
   if (room.closed) return null;
   const member = session.enter(room, Date.now());
-  const result = joinResult(room, member.id, page);
+  const result: JoinResult = {
+    ...joinResult(room, member.id, page),
+    recording: ctx.recordings.status(room.id),
+  };
   return new AfterSent(result, {
     sent: () => {
       if (member.closed) return;

@@ -48,11 +48,8 @@ export const recordingHandlers: HandlerTable<
   stopRecording: async (connection, _data, ctx) => {
     const { room, member } = requireRoom(requireSession(connection, ctx));
     requireHost(room, member, 'stop recording');
-    const was = ctx.recordings.status(room.id);
-    const stopping = ctx.recordings.stop(room);
-    // Everyone sees the indicator go off now; the reply waits for the last file.
-    if (was.active) room.broadcast('recording', ctx.recordings.status(room.id));
-    const info = await stopping;
+    // Everyone sees the indicator go off at once; the reply waits for the last file.
+    const info = await ctx.recordings.stop(room);
     await notice(room, member, `⏹ ${member.username} stopped recording the meeting`, ctx);
     return info;
   },

@@ -121,6 +121,11 @@ export class Recorder extends TypedEmitter<RecorderEvents> {
     void this.#done.then(() => this.#finish());
   }
 
+  /** The room recorded. */
+  get room(): Room {
+    return this.#options.room;
+  }
+
   /** Frames dropped because the compositor's pipe was full. */
   get dropped(): number {
     return this.#dropped;

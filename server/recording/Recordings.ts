@@ -206,7 +206,7 @@ export class Recordings extends TypedEmitter<RecordingsEvents> {
     const recorder = this.#active.get(room.id);
     if (!recorder || recorder.stopping)
       throw new MeetingError(ErrorCode.NOT_RECORDING, 'the meeting is not being recorded');
-    await recorder.stop();
+    await this.#halt(room, recorder);
     const [info] = await this.#infos([recorder.recording.id]);
     if (!info) throw new MeetingError(ErrorCode.RECORDING_NOT_FOUND, NOT_FOUND);
     return info;
@@ -281,7 +281,7 @@ export class Recordings extends TypedEmitter<RecordingsEvents> {
     let total = await this.#db.recordings.totalBytes();
     if (total > maxBytes) {
       // A recording in progress that passes the limit is stopped.
-      for (const r of [...this.#active.values()]) if (!r.stopping) void r.stop();
+      for (const r of [...this.#active.values()]) if (!r.stopping) void this.#halt(r.room, r);
       for (const r of await this.#db.recordings.oldestFinished(100)) {
         if (total <= maxBytes) break;
         total -= r.sizeBytes;
@@ -295,6 +295,13 @@ export class Recordings extends TypedEmitter<RecordingsEvents> {
     this.#closed = true;
     if (this.#sweeper) clearInterval(this.#sweeper);
     await Promise.all([...this.#active.values()].map((r) => r.stop()));
+  }
+
+  /** Stops a recording; the room sees the indicator go off at once, the files follow. */
+  #halt(room: Room, recorder: Recorder): Promise<void> {
+    const stopped = recorder.stop();
+    if (!room.closed) room.broadcast('recording', this.status(room.id));
+    return stopped;
   }
 
   async #remove(rec: Recording): Promise<void> {

@@ -45,8 +45,10 @@ export class SegmentWriter {
       [
         '-hide_banner',
         '-nostdin',
+        // info: the -benchmark line (CPU time) is printed at that level; -nostats keeps it short.
         '-loglevel',
-        'error',
+        'info',
+        '-nostats',
         '-benchmark',
         '-f',
         'rawvideo',

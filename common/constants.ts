@@ -240,6 +240,8 @@ export const RECORDING_VIDEO = { width: 1280, height: 720, fps: 15 } as const;
  * this (a slow sender, the relay's own queues) are left out instead of delaying the file.
  */
 export const RECORDING_DELAY_MS = 400;
+/** The recorder hands frames to its compositor in one write per this many ms (a writev). */
+export const RECORDING_BATCH_MS = 10;
 /** Bytes of media waiting in the pipe to one compositor above which frames are dropped, not queued. */
 export const RECORDING_PIPE_MAX_BYTES = 8 * 1024 * 1024;
 /** Disk space all recordings may use together (bytes); a start is refused and a recording stops past it. */

@@ -13,6 +13,7 @@ import { nowMs } from '../../common/clock';
 import {
   FrameType,
   MAX_FRAME_SIZE,
+  RECORDING_BATCH_MS,
   RECORDING_DELAY_MS,
   RECORDING_PIPE_MAX_BYTES,
   RECORDING_VIDEO,
@@ -67,7 +68,19 @@ export class Recorder extends TypedEmitter<RecorderEvents> {
       this.#dropped++;
       return;
     }
+    // Frames are batched into one writev every RECORDING_BATCH_MS: one system call for many
+    // frames instead of one per frame (the compositor runs RECORDING_DELAY_MS behind anyway).
+    if (!this.#corked) {
+      this.#corked = true;
+      this.#pipe.cork();
+      setTimeout(this.#flush, RECORDING_BATCH_MS);
+    }
     this.#pipe.write(frame);
+  };
+  #corked = false;
+  readonly #flush = (): void => {
+    this.#corked = false;
+    this.#pipe.uncork();
   };
   readonly #onJoined = (memberId: number, username: string): void =>
     this.#send({ type: 'member', memberId, name: username, present: true });

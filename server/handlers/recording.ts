@@ -41,7 +41,7 @@ export const recordingHandlers: HandlerTable<
     requireHost(room, member, 'start recording');
     const status = await ctx.recordings.start(room, member);
     room.broadcast('recording', status);
-    await notice(room, member, `⏺ ${member.username} started recording the meeting`, ctx);
+    await notice(room, member, `● ${member.username} started recording the meeting`, ctx);
     return status;
   },
 
@@ -50,7 +50,7 @@ export const recordingHandlers: HandlerTable<
     requireHost(room, member, 'stop recording');
     // Everyone sees the indicator go off at once; the reply waits for the last file.
     const info = await ctx.recordings.stop(room);
-    await notice(room, member, `⏹ ${member.username} stopped recording the meeting`, ctx);
+    await notice(room, member, `■ ${member.username} stopped recording the meeting`, ctx);
     return info;
   },
 

@@ -18,6 +18,7 @@ import { ChatPane } from './ChatPane';
 import { DevicePickers } from './DevicePickers';
 import { HostOptions } from './HostOptions';
 import { FilesPane } from './FilesPane';
+import { RecordingBar } from './RecordingBar';
 import { useAppEvents, useRemovable } from './hooks';
 import { icon } from './icons';
 import { ListBox, type ListRow } from './ListBox';
@@ -165,6 +166,7 @@ export function MeetingView({
             {notice}
           </Text>
         ) : null}
+        <RecordingBar app={app} />
         <View style="flex: 1;" />
         {sharing ? (
           <Text

@@ -30,6 +30,8 @@ export class RecordingIndicator extends TypedEmitter<RecordingIndicatorEvents> {
   readonly #onJoined = (r: JoinResult): void => this.#set(r.recording ?? NOT_RECORDING);
   readonly #onEvent = (s: RecordingStatus): void => this.#set(s);
   readonly #onLeft = (): void => this.#set(NOT_RECORDING);
+  /** Events missed while the link was down: the meeting's recordings say whether one runs. */
+  readonly #onReconnected = (): void => void this.refresh().catch(() => undefined);
 
   constructor(client: MeetingClient) {
     super();
@@ -37,6 +39,20 @@ export class RecordingIndicator extends TypedEmitter<RecordingIndicatorEvents> {
     client.on('joined', this.#onJoined);
     client.on('recording', this.#onEvent);
     client.on('left', this.#onLeft);
+    client.on('reconnected', this.#onReconnected);
+  }
+
+  /** Asks the server whether the current meeting is being recorded (after a reconnect). */
+  async refresh(): Promise<void> {
+    const meeting = this.#client.meeting;
+    if (!meeting) return this.#set(NOT_RECORDING);
+    const { recordings } = await this.#client.request('listRecordings', { meetingId: meeting.id });
+    const live = recordings.find((r) => r.state === 'recording');
+    this.#set(
+      live
+        ? { active: true, recordingId: live.id, by: live.startedBy, since: live.startedAt }
+        : NOT_RECORDING,
+    );
   }
 
   get status(): RecordingStatus {
@@ -47,6 +63,7 @@ export class RecordingIndicator extends TypedEmitter<RecordingIndicatorEvents> {
     this.#client.off('joined', this.#onJoined);
     this.#client.off('recording', this.#onEvent);
     this.#client.off('left', this.#onLeft);
+    this.#client.off('reconnected', this.#onReconnected);
   }
 
   #set(s: RecordingStatus): void {

@@ -8,10 +8,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { RECORDING_SEGMENT_MIN_MS } from '../common/constants';
+import { KNOWN_SERVERS_FILE, RECORDING_SEGMENT_MIN_MS } from '../common/constants';
 import type { RecordingInfo } from '../common/protocol';
 import { MeetingClient, parseServerAddress } from './MeetingClient';
 import { downloadRecording } from './recordings';
+import { KnownServers, defaultKnownServersFile } from './trust';
 
 export interface RecordingServerFlags {
   recordSegmentMinutes?: number;
@@ -77,6 +78,9 @@ interface CommonFlags {
   user: string;
   password: string;
   json?: boolean;
+  plain?: boolean;
+  trustFingerprint?: string;
+  knownServers?: string;
 }
 
 function positiveInt(value: string): number {
@@ -86,7 +90,14 @@ function positiveInt(value: string): number {
 }
 
 async function connected<T>(flags: CommonFlags, run: (c: MeetingClient) => Promise<T>): Promise<T> {
-  const client = new MeetingClient(parseServerAddress(flags.server), { media: false });
+  const client = new MeetingClient(parseServerAddress(flags.server), {
+    media: false,
+    plain: flags.plain === true,
+    trust: new KnownServers(
+      flags.knownServers ?? defaultKnownServersFile(os.homedir(), KNOWN_SERVERS_FILE),
+      flags.trustFingerprint,
+    ),
+  });
   try {
     await client.connect();
     await client.login(flags.user, flags.password);
@@ -182,7 +193,10 @@ export function addRecordingsCommand(program: Command): void {
       .requiredOption('--user <name>', 'username')
       .requiredOption('--password <password>', 'password')
       .requiredOption('--meeting <id>', 'meeting id')
-      .option('--json', 'print JSON');
+      .option('--json', 'print JSON')
+      .option('--plain', 'plain TCP instead of TLS (only with a server started with --plain)')
+      .option('--trust-fingerprint <sha256>', 'accept this server certificate fingerprint')
+      .option('--known-servers <file>', 'pinned server certificates (default ~/.config/meeting/…)');
 
   common(recordings.command('list').description("list the meeting's recordings")).action(
     async (flags: CommonFlags & { meeting: string }) => {

@@ -91,6 +91,7 @@ export async function meetingSnapshot(
   return joinResult(room, session.id, await newestPage(session, room, ctx), {
     // A host or co-host coming back needs the waiting list it may have missed.
     ...(session.member && room.isModerator(session.member) ? { waiting: room.waiting.list() } : {}),
+    recording: ctx.recordings.status(room.id),
   });
 }
 

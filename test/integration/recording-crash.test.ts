@@ -14,6 +14,7 @@ import { MeetingClient } from '../../client/MeetingClient';
 import { readPatternStamp } from '../../client/media/capture/TestPattern';
 import { dominantFrequency } from '../../client/media/analysis';
 import { readWavFile } from '../../client/media/wav';
+import { openDatabase } from '../../db';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases';
 import { SyncBot, ffprobe } from '../helpers/recording';
 import { sleep } from '../helpers/server';
@@ -30,7 +31,7 @@ function startServer(
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [BIN, 'server', '--port', '0', '--db', db.url, '--data', dataDir, ...extra],
+      [BIN, 'server', '--plain', '--port', '0', '--db', db.url, '--data', dataDir, ...extra],
       { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, MEETING_LOG_LEVEL: 'warn' } },
     );
     let out = '';
@@ -61,7 +62,7 @@ function run(args: string[], ms = 60_000): Promise<{ status: number | null; out:
 }
 
 async function client(port: number, name: string): Promise<MeetingClient> {
-  const c = new MeetingClient({ host: '127.0.0.1', port });
+  const c = new MeetingClient({ host: '127.0.0.1', port }, { plain: true });
   await c.connect();
   await c.register(name, 'password1');
   await c.syncClock(5);
@@ -97,8 +98,21 @@ for (const kind of ['sqlite', 'mysql'] as const) {
       const bot = new SyncBot(host);
       bot.start();
       const rec = await host.request('startRecording', {});
-      // 3-second segments: at 7.5 s the third is open and the first two are closed.
-      await sleep(7_500);
+      // 3-second segments: once the server's rows say the first two are closed and the third is
+      // open (about 7 s in, later on a busy host), the server is killed.
+      const rows = await openDatabase({ url: db.url });
+      let states: string[] = [];
+      try {
+        for (let i = 0; i < 150; i++) {
+          const segs = await rows.recordings.segments([rec.recordingId as number]);
+          states = segs.map((x) => x.state);
+          if (states.join() === 'complete,complete,open') break;
+          await sleep(100);
+        }
+      } finally {
+        await rows.close();
+      }
+      assert.equal(states.join(), 'complete,complete,open', 'killed during the third segment');
       server.kill('SIGKILL');
       server = null;
       bot.stop();
@@ -118,7 +132,7 @@ for (const kind of ['sqlite', 'mysql'] as const) {
       // Started again, the server repairs the rows: interrupted, the closed segments complete.
       const again = await startServer(db, dataDir, ['--record-segment-minutes', '0.05']);
       server = again.child;
-      const viewer = new MeetingClient({ host: '127.0.0.1', port: again.port });
+      const viewer = new MeetingClient({ host: '127.0.0.1', port: again.port }, { plain: true });
       clients.push(viewer);
       await viewer.connect();
       await viewer.login('crash-host', 'password1');
@@ -145,6 +159,7 @@ for (const kind of ['sqlite', 'mysql'] as const) {
       const host = run([
         'bot',
         '--json',
+        '--plain',
         '--server',
         address,
         '--user',
@@ -186,6 +201,7 @@ for (const kind of ['sqlite', 'mysql'] as const) {
         'password1',
         '--meeting',
         joined.meetingId,
+        '--plain',
       ];
 
       const listed = await run(['recordings', 'list', ...common, '--json']);

@@ -239,7 +239,7 @@ export const RECORDING_VIDEO = { width: 1280, height: 720, fps: 15 } as const;
  * The compositor writes a moment this long after it happened (ms): frames that arrive later than
  * this (a slow sender, the relay's own queues) are left out instead of delaying the file.
  */
-export const RECORDING_DELAY_MS = 400;
+export const RECORDING_DELAY_MS = 1_000;
 /** The recorder hands frames to its compositor in one write per this many ms (a writev). */
 export const RECORDING_BATCH_MS = 10;
 /** Bytes of media waiting in the pipe to one compositor above which frames are dropped, not queued. */

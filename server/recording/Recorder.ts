@@ -116,7 +116,9 @@ export class Recorder extends TypedEmitter<RecorderEvents> {
     const { room } = options;
     this.#send({
       type: 'start',
-      t0: options.recording.startedAt,
+      // The timeline starts now, as the recorder starts watching the room (the row's start is
+      // the request's time, a database write earlier).
+      t0: nowMs(),
       dir: options.dir,
       segmentMs: options.segmentMs,
       width: RECORDING_VIDEO.width,

@@ -31,6 +31,13 @@ export interface SyncBotOptions {
   /** Peak of the tone (0..1 of full scale). */
   level?: number;
   frequency?: number;
+  /**
+   * Encode this many seconds of pictures before starting (a busy test process then only sends):
+   * the pattern's embedded time is then the frame's offset from the start, not the wall clock.
+   */
+  preencodeSeconds?: number;
+  /** Send one picture over and over (a sender whose video nobody checks). */
+  still?: boolean;
 }
 
 /** Sends paced video and audio on a logged-in client's media links. */
@@ -47,6 +54,9 @@ export class SyncBot {
   #start = 0;
   #frames = 0;
   #audioFrames = 0;
+  readonly #preencoded: Buffer[] = [];
+  readonly #preencodeSeconds: number;
+  readonly #still: boolean;
 
   constructor(client: MeetingClient, options: SyncBotOptions = {}) {
     this.#client = client;
@@ -55,6 +65,8 @@ export class SyncBot {
     this.#beepMs = options.beepMs ?? 200;
     this.#level = options.level ?? 0.3;
     this.#frequency = options.frequency ?? 440;
+    this.#preencodeSeconds = options.preencodeSeconds ?? 0;
+    this.#still = options.still ?? false;
   }
 
   get framesSent(): number {
@@ -62,6 +74,9 @@ export class SyncBot {
   }
 
   start(): void {
+    const count = this.#still ? 1 : Math.ceil(this.#preencodeSeconds * this.#fps);
+    for (let k = this.#preencoded.length; k < count; k++)
+      this.#preencoded.push(this.#picture(k, (k * 1000) / this.#fps));
     this.#start = nowMs();
     this.#timer = setInterval(() => this.#pump(), 5);
   }
@@ -76,6 +91,21 @@ export class SyncBot {
     return (t - this.#start) % this.#periodMs < this.#beepMs;
   }
 
+  /** Picture `k`, `offset` ms after the start: the pattern, flashing at each period's start. */
+  #picture(k: number, offset: number): Buffer {
+    const bgr = this.#pattern.render(k, offset);
+    if (this.#periodMs > 0) {
+      const flash = offset % this.#periodMs < 1000 / this.#fps - 1e-6;
+      const w = this.#pattern.width;
+      const h = this.#pattern.height;
+      bgr.fill(flash ? 255 : 0, (h - FLASH_ROWS) * w * 3, h * w * 3);
+    }
+    return encodeJpeg(
+      new VideoFrame(bgr, this.#pattern.width, this.#pattern.height, offset, k),
+      80,
+    );
+  }
+
   /** Sends every frame whose (ideal) capture time has come. */
   #pump(): void {
     const now = nowMs();
@@ -83,14 +113,9 @@ export class SyncBot {
     while (this.#start + (this.#frames * 1000) / this.#fps <= now) {
       const k = this.#frames++;
       const t = this.#start + (k * 1000) / this.#fps;
-      const bgr = this.#pattern.render(k, t);
-      if (this.#periodMs > 0) {
-        const flash = (t - this.#start) % this.#periodMs < 1000 / this.#fps - 1e-6;
-        const w = this.#pattern.width;
-        const h = this.#pattern.height;
-        bgr.fill(flash ? 255 : 0, (h - FLASH_ROWS) * w * 3, h * w * 3);
-      }
-      const frame = new VideoFrame(bgr, this.#pattern.width, this.#pattern.height, t, k);
+      const jpeg =
+        (this.#still ? this.#preencoded[0] : this.#preencoded[k]) ??
+        this.#picture(k, t - this.#start);
       this.#client.transport.send(
         'video',
         encodeMediaFrame(
@@ -102,7 +127,7 @@ export class SyncBot {
             sequence: k,
             timestamp: clock.toServer(t) * 1000,
           },
-          encodeJpeg(frame, 80),
+          jpeg,
           LINK_SPECS.video.maxFrameSize,
         ),
       );

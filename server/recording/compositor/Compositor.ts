@@ -8,6 +8,7 @@
  * Segments split the timeline at exact multiples of the segment length.
  */
 import path from 'node:path';
+import { nowMs } from '../../../common/clock';
 import { MediaKind, MediaSource } from '../../../common/constants';
 import { decodeMediaFrame } from '../../../common/media';
 import { fit, layout, type Rect } from './Layout';
@@ -22,14 +23,20 @@ import { SegmentWriter } from './SegmentWriter';
 
 const SAMPLE_RATE = 48_000;
 const OPUS_FRAME_SAMPLES = 960;
+/** The timeline waits for input that lags behind real time (a slow start, a stall) this long (ms). */
+const MAX_LAG_MS = 8_000;
 /** Audio kept ahead of the timeline for mixing (samples): frames further ahead are bogus. */
-const MIX_SAMPLES = SAMPLE_RATE * 4;
+const MIX_SAMPLES = SAMPLE_RATE * 12;
 /** A camera or screen that sent nothing for this long is shown as gone (ms). */
 const VIDEO_STALE_MS = 2_000;
 /** Frames waiting per source at most (more means bogus timestamps: the oldest go). */
 const VIDEO_QUEUE_MAX = 64;
-/** A member's audio within this of where its previous frame ended is laid end to end (samples). */
-const AUDIO_CONTINUITY = OPUS_FRAME_SAMPLES * 2;
+/**
+ * A member's audio within this of where its previous frame ended is laid end to end (samples):
+ * the sender's timer jitter makes no clicks, while a larger shift (a clock correction, a gap) is
+ * followed at once so that sound stays on the picture's timeline.
+ */
+const AUDIO_CONTINUITY = OPUS_FRAME_SAMPLES / 2;
 const BACKGROUND = 24;
 const PLACEHOLDER = 48;
 const LABEL_HEIGHT = 28;
@@ -76,6 +83,8 @@ export class Compositor {
     null;
   readonly #closing: Array<Promise<void>> = [];
   #late = 0;
+  /** Capture time of the newest frame read (server-clock ms). */
+  #newest = -Infinity;
   #bad = 0;
   #stopAt: number | null = null;
   #failed = false;
@@ -117,6 +126,8 @@ export class Compositor {
     const { header, payload } = decoded;
     if (!this.#present.includes(header.sender)) return;
     const ts = header.timestamp / 1000;
+    // The newest capture time read (bounded by the clock: a sender cannot push it ahead).
+    if (ts <= nowMs() && ts > this.#newest) this.#newest = ts;
     if (header.kind === MediaKind.VIDEO) this.#video(header.sender, header.source, ts, payload);
     else if (header.kind === MediaKind.AUDIO) this.#audio(header.sender, ts, payload);
   }
@@ -173,7 +184,11 @@ export class Compositor {
   /** Writes every output instant up to `now - delay` (or up to the stop time). */
   pump(now: number): void {
     if (this.#failed) return;
-    let horizon = now - this.#start.delayMs;
+    // Up to `delay` behind real time; while the input lags further (the process starting, or
+    // catching up after a stall with frames still unread in the pipe), no further than the newest
+    // frame read, but never more than MAX_LAG_MS behind (so silence still moves the timeline).
+    const delay = this.#start.delayMs;
+    let horizon = Math.min(now - delay, Math.max(this.#newest, now - MAX_LAG_MS));
     if (this.#stopAt !== null) horizon = Math.min(horizon, this.#stopAt);
     while (this.#timeOf(this.#tick) + 1000 / this.#start.fps <= horizon + 1e-6) {
       this.#writeTick();

@@ -38,10 +38,17 @@ function main(): void {
       if (compositor) return;
       const c = new Compositor(cmd, emit);
       compositor = c;
-      timer = setInterval(() => {
-        c.pump(nowMs());
-        if (c.finished) finish();
-      }, PUMP_MS);
+      // The pump runs in the check phase, after the poll phase has read whatever waits on stdin:
+      // after a stall (a busy host), frames that arrived in time are taken before the timeline
+      // moves past them.
+      timer = setInterval(
+        () =>
+          setImmediate(() => {
+            c.pump(nowMs());
+            if (c.finished) finish();
+          }),
+        PUMP_MS,
+      );
     } else if (cmd.type === 'member') compositor?.member(cmd);
     else if (cmd.type === 'stop') compositor?.stop(cmd.at);
   };

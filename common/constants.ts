@@ -246,6 +246,11 @@ export const RECORDING_BATCH_MS = 10;
 export const RECORDING_PIPE_MAX_BYTES = 8 * 1024 * 1024;
 /** Disk space all recordings may use together (bytes); a start is refused and a recording stops past it. */
 export const RECORDING_MAX_BYTES = 20 * 1024 * 1024 * 1024;
+/**
+ * A stop request waits this long for the last file to be finished (ms), then replies with the
+ * recording as it stands (state 'recording' until its files are done): under a client's timeout.
+ */
+export const RECORDING_STOP_REPLY_MS = 6_000;
 /** Recordings older than this many days are deleted (0: keep them for ever). */
 export const RECORDING_RETENTION_DAYS = 30;
 /** How often the disk limit and retention are checked while the server runs (ms). */

@@ -14,6 +14,7 @@ import {
   RECORDING_MAX_BYTES,
   RECORDING_RETENTION_DAYS,
   RECORDING_SEGMENT_MINUTES,
+  RECORDING_STOP_REPLY_MS,
   RECORDING_SWEEP_MS,
 } from '../../common/constants';
 import { ErrorCode, MeetingError } from '../../common/errors';
@@ -206,7 +207,12 @@ export class Recordings extends TypedEmitter<RecordingsEvents> {
     const recorder = this.#active.get(room.id);
     if (!recorder || recorder.stopping)
       throw new MeetingError(ErrorCode.NOT_RECORDING, 'the meeting is not being recorded');
-    await this.#halt(room, recorder);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.#halt(room, recorder),
+      new Promise((resolve) => (timer = setTimeout(resolve, RECORDING_STOP_REPLY_MS))),
+    ]);
+    clearTimeout(timer);
     const [info] = await this.#infos([recorder.recording.id]);
     if (!info) throw new MeetingError(ErrorCode.RECORDING_NOT_FOUND, NOT_FOUND);
     return info;

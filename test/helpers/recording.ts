@@ -15,6 +15,7 @@ import {
 import { LINK_SPECS } from '../../common/links';
 import { encodeMediaFrame } from '../../common/media';
 import type { MeetingClient } from '../../client/MeetingClient';
+import type { RecordingInfo } from '../../common/protocol';
 import { TestPattern } from '../../client/media/capture/TestPattern';
 import { encodeJpeg } from '../../client/media/codec/Jpeg';
 import { OpusCodec } from '../../client/media/codec/Opus';
@@ -161,6 +162,24 @@ export class SyncBot {
         ),
       );
     }
+  }
+}
+
+/** The recording once its files are finished (a stop may reply before, on a busy host). */
+export async function finished(
+  client: MeetingClient,
+  meetingId: string,
+  id: number,
+  ms = 30_000,
+): Promise<RecordingInfo> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const { recordings } = await client.request('listRecordings', { meetingId });
+    const found = recordings.find((r) => r.id === id);
+    if (found && found.state !== 'recording') return found;
+    if (Date.now() > deadline)
+      throw new Error(`recording ${id} still being written after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
 

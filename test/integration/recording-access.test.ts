@@ -9,7 +9,7 @@ import path from 'node:path';
 import { ErrorCode, MeetingError } from '../../common/errors';
 import type { MeetingClient } from '../../client/MeetingClient';
 import { RecordingIndicator, downloadSegment } from '../../client/recordings';
-import { SyncBot, ffprobe } from '../helpers/recording';
+import { SyncBot, ffprobe, finished } from '../helpers/recording';
 import { sleep, startTestServer, waitFor, type TestServer } from '../helpers/server';
 
 async function rejectsWith(p: Promise<unknown>, code: string): Promise<void> {
@@ -67,13 +67,17 @@ for (const kind of ['sqlite', 'mysql'] as const) {
 
       await sleep(4_500);
       const off = waitFor(indicator, 'changed', (s: { active: boolean }) => !s.active);
-      const notice = waitFor(guest, 'chat', (m: { text: string }) =>
-        /stopped recording/.test(m.text),
+      const notice = waitFor(
+        guest,
+        'chat',
+        (m: { text: string }) => /stopped recording/.test(m.text),
+        30_000,
       );
-      const info = await host.request('stopRecording', {});
+      const stopped = await host.request('stopRecording', {});
       bot.stop();
       await off;
       await notice;
+      const info = await finished(host, meetingId, stopped.id);
       assert.equal(info.state, 'complete');
       assert.ok(info.segments.length >= 2, JSON.stringify(info.segments));
       assert.ok(info.segments.every((s) => s.state === 'complete'));
@@ -155,7 +159,7 @@ for (const kind of ['sqlite', 'mysql'] as const) {
       await guest.leaveMeeting();
       await host.leaveMeeting();
       // The room closed: the recorder finishes on its own.
-      for (let i = 0; i < 50; i++) {
+      for (let i = 0; i < 150; i++) {
         const rows = await t.server.db.recordings.forMeeting(meetingId, 10);
         if (rows[0]?.state !== 'recording') break;
         await sleep(200);
@@ -183,14 +187,14 @@ for (const kind of ['sqlite', 'mysql'] as const) {
       bot.start();
       await host.request('startRecording', {});
       // Once a segment is closed, its bytes count.
-      for (let i = 0; i < 100 && (await t.server.db.recordings.totalBytes()) === 0; i++)
+      for (let i = 0; i < 300 && (await t.server.db.recordings.totalBytes()) === 0; i++)
         await sleep(100);
       const off = waitFor(host, 'recording', (s: { active: boolean }) => !s.active, 10_000);
       await t.server.recordings.sweep();
       await off;
       bot.stop();
       // Once its last file is written, the recording is over the limit: no new one starts.
-      for (let i = 0; i < 100; i++) {
+      for (let i = 0; i < 300; i++) {
         const [row] = await t.server.db.recordings.inState('recording');
         if (!row) break;
         await sleep(100);

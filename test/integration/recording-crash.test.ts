@@ -204,14 +204,17 @@ for (const kind of ['sqlite', 'mysql'] as const) {
         '--plain',
       ];
 
-      const listed = await run(['recordings', 'list', ...common, '--json']);
-      assert.equal(listed.status, 0, listed.out);
-      const [rec] = JSON.parse(listed.out) as Array<{
-        id: number;
-        state: string;
-        durationMs: number;
-        segments: unknown[];
-      }>;
+      // Listed once its files are finished (on a busy host the stop may reply before).
+      type Listed = { id: number; state: string; durationMs: number; segments: unknown[] };
+      let rec: Listed | undefined;
+      for (let i = 0; i < 30; i++) {
+        const listed = await run(['recordings', 'list', ...common, '--json']);
+        assert.equal(listed.status, 0, listed.out);
+        [rec] = JSON.parse(listed.out) as Listed[];
+        if (rec?.state !== 'recording') break;
+        await sleep(1000);
+      }
+      assert.ok(rec);
       assert.equal(rec?.state, 'complete');
       assert.ok(rec.durationMs > 6000 && rec.durationMs < 9000, `${rec.durationMs} ms`);
       assert.equal(rec.segments.length, 2);

@@ -19,6 +19,7 @@ import {
   decodeAudio,
   decodeFrames,
   ffprobe,
+  finished,
   meanLevel,
   onsets,
 } from '../helpers/recording';
@@ -89,7 +90,8 @@ for (const kind of ['sqlite', 'mysql'] as const) {
       await rejectsWith(host.request('startRecording', {}), ErrorCode.RECORDING_ACTIVE);
       await sleep(25_000);
       const off = waitFor(guest, 'recording', (s: { active: boolean }) => !s.active);
-      const info: RecordingInfo = await host.request('stopRecording', {});
+      const stopped: RecordingInfo = await host.request('stopRecording', {});
+      const info = await finished(host, meetingId, stopped.id);
       counting = false;
       await off;
       a.stop();

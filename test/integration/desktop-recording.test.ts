@@ -53,6 +53,7 @@ describe('desktop client recording (real window under Xvfb)', function () {
     await ui.waitForWidget('createName');
     await ui.setText('createName', 'Recorded review');
     await ui.click('createButton');
+    await ui.joinNow();
     const meetingId = (await ui.waitForWidget('meetingId', (w) => w.text.length > 0)).text;
 
     // A bot with a test pattern and a tone joins, so that there is something to record.
@@ -63,6 +64,8 @@ describe('desktop client recording (real window under Xvfb)', function () {
     const sender = new SyncBot(bot);
     sender.start();
     try {
+      await ui.waitForWidget('recordButton', (w) => w.visible && w.enabled);
+      await ui.screenshot(path.join(ARTIFACTS, 'desktop-recording-before.png'));
       const told = waitFor(bot, 'recording', (s: { active: boolean }) => s.active, 10_000);
       if (xdotool) await ui.xClick('recordButton');
       else await ui.click('recordButton');

@@ -166,7 +166,6 @@ export function MeetingView({
             {notice}
           </Text>
         ) : null}
-        <RecordingBar app={app} />
         <View style="flex: 1;" />
         {sharing ? (
           <Text
@@ -178,6 +177,7 @@ export function MeetingView({
           </Text>
         ) : null}
       </View>
+      <RecordingBar app={app} />
       <View id="meetingBody" style="flex: 1; flex-direction: row;">
         <VideoGrid
           tiles={tiles}

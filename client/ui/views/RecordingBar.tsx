@@ -1,5 +1,5 @@
 /**
- * The meeting header's recording part (issue 13): a red "Recording" indicator while the meeting is
+ * The recording row under the meeting header (issue 13): a red "Recording" indicator while the meeting is
  * recorded (with who started it), the host's Record / Stop recording button, and "Recordings…",
  * which opens the player window with the meeting's recordings.
  */
@@ -21,7 +21,7 @@ export function RecordingBar({ app }: { app: DesktopApp }): React.ReactElement {
   return (
     <View
       id="recordingBar"
-      style="flex-direction: row; align-items: 'center'; margin-left: 12px; min-width: 470px;"
+      style="flex-direction: row; align-items: 'center'; padding: 0px 6px 6px 6px; min-width: 470px;"
     >
       {status.active ? (
         <Text

@@ -22,6 +22,12 @@ import { KnownServers, defaultKnownServersFile } from './trust';
 
 type ServeOptions = import('../server/serve').ServeOptions;
 import { MediaError, type MediaErrorCodeValue } from './media/errors';
+import {
+  addRecordingsCommand,
+  recordingOptionsFrom,
+  recordingServerOptions,
+  type RecordingServerFlags,
+} from './recordingsCli';
 import type { MediaSession, MediaSessionOptions } from './media/MediaSession';
 
 /** `none`, `testpattern`, a camera index, or a video file. */
@@ -96,6 +102,8 @@ export interface BotOptions extends BotHostOptions {
   downloadAll?: string;
   saveChat?: string;
   chatLogDir?: string;
+  /** Start recording after joining (as host); stop it before leaving (issue 13). */
+  startRecording?: boolean;
 }
 
 /** The trust policy of a CLI client: its known-servers file, told of a new or accepted fingerprint. */
@@ -174,6 +182,7 @@ export async function runBot(options: BotOptions): Promise<number> {
     }),
   );
   client.on('protocolError', (e) => print('error', { ...e }));
+  client.on('recording', (r) => print('recording', { ...r }));
   let finish: (code: number) => void = () => undefined;
   const finished = new Promise<number>((resolve) => (finish = resolve));
   client.on('kicked', (k) => {
@@ -222,6 +231,8 @@ export async function runBot(options: BotOptions): Promise<number> {
     await files.joined();
     await runHostActions(client, options, print);
     const media = await startMedia(client, options, print);
+    if (options.startRecording)
+      print('recording', { ...(await client.request('startRecording', {})) });
     if (options.say.length > 0) {
       await new Promise((r) => setTimeout(r, options.sayAfter * 1000));
       for (const text of options.say) {
@@ -246,6 +257,11 @@ export async function runBot(options: BotOptions): Promise<number> {
     if (options.stats && media) print('stats', { final: true, ...media.stats() });
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
+    if (code === 0 && client.meeting && options.startRecording) {
+      const stopped = await client.request('stopRecording', {}).catch(() => null);
+      if (stopped)
+        print('recording-stopped', { id: stopped.id, segments: stopped.segments.length });
+    }
     if (code === 0 && client.meeting) {
       await client.leaveMeeting().catch(() => undefined);
       print('left', {});
@@ -356,11 +372,15 @@ export function buildProgram(): Command {
     .option('--advertise <host:port>', 'address other nodes send clients to')
     .option('--cluster-prefix <prefix>', "prefix of this deployment's Redis keys", 'meeting:')
     .option('--lease-ms <ms>', 'meeting and node lease in Redis', positiveNumber)
-    .action(async (opts: ServeOptions) => {
+    .addOption(recordingServerOptions.segmentMinutes)
+    .addOption(recordingServerOptions.dir)
+    .addOption(recordingServerOptions.maxGb)
+    .addOption(recordingServerOptions.retentionDays)
+    .action(async (opts: ServeOptions & RecordingServerFlags) => {
       if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined))
         throw new InvalidArgumentError('give both --tls-cert and --tls-key');
       const { runServer } = await import('../server/serve');
-      await runServer(opts);
+      await runServer(opts, { recording: recordingOptionsFrom(opts) });
     });
 
   program
@@ -434,9 +454,15 @@ export function buildProgram(): Command {
     .option('--download-all <dir>', 'download every file offered to this bot into DIR')
     .option('--save-chat <file>', 'write the chat this bot saw to FILE when it leaves')
     .option('--chat-log-dir <dir>', 'write the chat to a file in DIR when it leaves')
+    .option(
+      '--start-recording',
+      'record the meeting (as its host); the recording stops when the bot leaves',
+    )
     .action(async (opts: BotOptions) => {
       process.exitCode = await runBot(opts);
     });
+
+  addRecordingsCommand(program);
 
   program
     .command('client')

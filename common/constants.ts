@@ -228,6 +228,41 @@ export type ReactionName = (typeof REACTIONS)[number];
 export const REACTION_SHOW_MS = 4_000;
 /** Reactions and hand raises per member. */
 export const REACTION_RATE = { perMinute: 60, burst: 10 } as const;
+// ---- recording (issue 13) --------------------------------------------------------------------
+/** A recording is written in segments of this many minutes (`--record-segment-minutes`). */
+export const RECORDING_SEGMENT_MINUTES = 10;
+/** Shortest segment a server accepts (ms): tests use seconds. */
+export const RECORDING_SEGMENT_MIN_MS = 1_000;
+/** The composed picture of a recording: size and frame rate. */
+export const RECORDING_VIDEO = { width: 1280, height: 720, fps: 15 } as const;
+/**
+ * The compositor writes a moment this long after it happened (ms): frames that arrive later than
+ * this (a slow sender, the relay's own queues) are left out instead of delaying the file.
+ */
+export const RECORDING_DELAY_MS = 1_000;
+/** The recorder hands frames to its compositor in one write per this many ms (a writev). */
+export const RECORDING_BATCH_MS = 10;
+/** Bytes of media waiting in the pipe to one compositor above which frames are dropped, not queued. */
+export const RECORDING_PIPE_MAX_BYTES = 8 * 1024 * 1024;
+/** Disk space all recordings may use together (bytes); a start is refused and a recording stops past it. */
+export const RECORDING_MAX_BYTES = 20 * 1024 * 1024 * 1024;
+/**
+ * A stop request waits this long for the last file to be finished (ms), then replies with the
+ * recording as it stands (state 'recording' until its files are done): under a client's timeout.
+ */
+export const RECORDING_STOP_REPLY_MS = 6_000;
+/** Recordings older than this many days are deleted (0: keep them for ever). */
+export const RECORDING_RETENTION_DAYS = 30;
+/** How often the disk limit and retention are checked while the server runs (ms). */
+export const RECORDING_SWEEP_MS = 60_000;
+/** Bytes of a segment in one download chunk (base64 in a control frame, well under 64 KiB). */
+export const RECORDING_CHUNK_BYTES = 32 * 1024;
+/** Chunk requests a client keeps in flight while downloading (below LINK_REQUESTS_IN_FLIGHT). */
+export const RECORDING_DOWNLOAD_WINDOW = 4;
+/** Recordings one list reply holds at most (the newest). */
+export const RECORDING_LIST_MAX = 50;
+/** Segments per recording in a list reply at most (a 10-minute segment: 8 hours). */
+export const RECORDING_LIST_SEGMENTS_MAX = 48;
 
 // ---- logs ------------------------------------------------------------------------------------
 export const ACCESS_LOG_FILE = 'access.log';

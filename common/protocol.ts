@@ -23,6 +23,7 @@ import {
   MEETING_ROLES,
   PASSWORD_MAX_LENGTH,
   REACTIONS,
+  RECORDING_CHUNK_BYTES,
 } from './constants';
 import { DecodeError, ErrorCode, isErrorCode, type ErrorCodeValue } from './errors';
 import { encodeFrame, framePayload, frameType } from './framing';
@@ -36,6 +37,7 @@ const empty = z.strictObject({});
 const requestId = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 /** A request about one member of the caller's meeting. */
 const target = z.strictObject({ memberId: requestId });
+const recordingId = (): z.ZodNumber => z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
 /** Parameters of every request type. */
 export const RequestSchemas = {
@@ -116,6 +118,22 @@ export const RequestSchemas = {
    * resume token of the last login or resume) back, within the grace period.
    */
   resume: z.strictObject({ token: z.string().max(128) }),
+  // ---- recording (issue 13) ----
+  /** Host only: start recording the meeting (the room is told; a chat notice names who). */
+  startRecording: empty,
+  /** Host only: stop the meeting's recording. */
+  stopRecording: empty,
+  /** The recordings of a meeting the user attended, newest first. */
+  listRecordings: z.strictObject({ meetingId: z.string().min(1).max(32) }),
+  /** The meeting's host (or whoever started it) deletes a recording and its files. */
+  deleteRecording: z.strictObject({ recordingId: recordingId() }),
+  /** One chunk of a recording's segment file (pull-based: the client asks for the next one). */
+  readRecording: z.strictObject({
+    recordingId: recordingId(),
+    segment: z.number().int().nonnegative().max(100_000),
+    offset: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+    length: z.number().int().positive().max(RECORDING_CHUNK_BYTES).optional(),
+  }),
   // ---- cluster (several nodes) ----
   /** First message on the meeting's node after a redirect: the ticket of the `redirect` event. */
   handoff: z.strictObject({ ticket: z.string().max(128) }),
@@ -188,6 +206,8 @@ export interface JoinResult {
   history: ChatMessage[];
   historyMore: boolean;
   options: RoomOptions;
+  /** Whether the meeting is being recorded now (absent from servers without recording). */
+  recording?: RecordingStatus;
   /** Raised hands, the earliest first. */
   hands?: HandInfo[];
   /** Who waits to be let in (to the host and co-hosts, on resume; else `waitingList` events). */
@@ -244,6 +264,46 @@ export interface RequestResults {
   fileList: { files: FileInfo[] };
   fileDownload: { file: FileInfo };
   fileCancel: Record<string, never>;
+  startRecording: RecordingStatus;
+  stopRecording: RecordingInfo;
+  listRecordings: { recordings: RecordingInfo[] };
+  deleteRecording: Record<string, never>;
+  readRecording: RecordingChunk;
+}
+
+// ---- recording (issue 13) ----------------------------------------------------------------------
+
+/** One segment file of a recording. */
+export interface RecordingSegmentInfo {
+  index: number;
+  startedAt: number;
+  /** Length of the picture and sound (ms); null while the segment is open. */
+  durationMs: number | null;
+  bytes: number;
+  /** open: being written; complete; partial: cut short by a crash but playable; failed. */
+  state: 'open' | 'complete' | 'partial' | 'failed';
+}
+
+/** A recording of a meeting and its segments. */
+export interface RecordingInfo {
+  id: number;
+  meetingId: string;
+  startedBy: { userId: number; username: string };
+  startedAt: number;
+  stoppedAt: number | null;
+  durationMs: number;
+  bytes: number;
+  /** recording: being written; complete; interrupted: the server stopped without closing it. */
+  state: 'recording' | 'complete' | 'interrupted' | 'failed';
+  segments: RecordingSegmentInfo[];
+}
+
+/** One chunk of a segment file: `data` is base64; `eof` when it reaches the end of the file. */
+export interface RecordingChunk {
+  offset: number;
+  data: string;
+  size: number;
+  eof: boolean;
 }
 
 // ---- server events (schemas) ----------------------------------------------------------------
@@ -361,6 +421,14 @@ export const FileInfoSchema = z.object({
 export type FileInfo = z.infer<typeof FileInfoSchema>;
 /** At most this many files in one list (the server sends at most FILE_LIST_MAX). */
 export const FileListSchema = z.array(FileInfoSchema).max(4 * FILE_LIST_MAX);
+/** Whether a meeting is being recorded, by whom and since when (event and join result). */
+export const RecordingStatusSchema = z.object({
+  active: z.boolean(),
+  recordingId: serverId.nullable(),
+  by: z.object({ userId: serverId, username: serverName }).nullable(),
+  since: serverTime.nullable(),
+});
+export type RecordingStatus = z.infer<typeof RecordingStatusSchema>;
 
 /** Payload schema of every server event. */
 export const ServerEventSchemas = {
@@ -382,6 +450,8 @@ export const ServerEventSchemas = {
     state: z.enum(['connected', 'reconnecting']).catch('connected'),
   }),
   chat: ChatMessageSchema,
+  /** The meeting's recording started or stopped (recording, issue 13). */
+  recording: RecordingStatusSchema,
   /** The session is over (logged in elsewhere, heartbeat timeout); the link closes next. */
   kicked: z.object({ code: serverErrorCode, message: serverText }),
   // ---- host controls, waiting room, hands and reactions ----

@@ -9,6 +9,7 @@ import { FileRepository } from './repositories/FileRepository';
 import { MeetingRepository } from './repositories/MeetingRepository';
 import { MessageRepository } from './repositories/MessageRepository';
 import { SessionRepository } from './repositories/SessionRepository';
+import { RecordingRepository } from './repositories/RecordingRepository';
 import { UserRepository } from './repositories/UserRepository';
 
 export type { DatabaseKind, DatabaseOptions } from './config';
@@ -41,6 +42,7 @@ export class Database {
   readonly sessions: SessionRepository;
   readonly accessLog: AccessLogRepository;
   readonly files: FileRepository;
+  readonly recordings: RecordingRepository;
   #closing: Promise<void> | undefined;
 
   constructor(kind: DatabaseKind, knex: Knex) {
@@ -52,6 +54,7 @@ export class Database {
     this.sessions = new SessionRepository(knex);
     this.accessLog = new AccessLogRepository(knex);
     this.files = new FileRepository(knex);
+    this.recordings = new RecordingRepository(knex);
   }
 
   /** True once `close()` has been called. */

@@ -23,5 +23,12 @@ export { MessageRepository } from './repositories/MessageRepository';
 export type { StoredMessage } from './repositories/MessageRepository';
 export { SessionRepository } from './repositories/SessionRepository';
 export type { StoredSession } from './repositories/SessionRepository';
+export { RecordingRepository } from './repositories/RecordingRepository';
+export type {
+  Recording,
+  RecordingState,
+  Segment,
+  SegmentState,
+} from './repositories/RecordingRepository';
 export { UserRepository } from './repositories/UserRepository';
 export type { User } from './repositories/UserRepository';

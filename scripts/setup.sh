@@ -22,6 +22,7 @@ APT_PACKAGES=(
   xvfb xauth x11-xserver-utils imagemagick xdotool # a display, screenshots and real input for GUI tests
   sox espeak-ng                               # test speech/tones and frequency measurement
   redis-server                                # cluster state of several nodes (tests start it)
+  ffmpeg                                      # recording: H.264/AAC encoding into Matroska, ffprobe (issue 13)
 )
 
 missing=()

@@ -29,6 +29,7 @@ import type { ServerContext } from './handlers/context';
 import { createDispatcher } from './handlers/dispatch';
 import { DEFAULT_LIMITS, createLimiters, type ServerLimits } from './limits';
 import { createLogger, type Logger } from './logger';
+import { Recordings, type RecordingOptions } from './recording/Recordings';
 import type { Room } from './Room';
 import { RedisCluster } from './cluster/RedisCluster';
 import { Operations } from './ops/Operations';
@@ -61,6 +62,8 @@ export interface MeetingServerOptions {
   metricsHost?: string;
   /** Run as one node of several sharing Redis and the database (`dbUrl` must be shared too). */
   cluster?: ClusterNodeOptions;
+  /** Recording: folder, segment length, disk and retention limits, ffmpeg (issue 13). */
+  recording?: RecordingOptions;
 }
 
 export interface ClusterNodeOptions {
@@ -140,6 +143,11 @@ export class MeetingServer {
     return this.#connections.size;
   }
 
+  /** The recordings of this node (issue 13). */
+  get recordings(): Recordings {
+    return this.#context().recordings;
+  }
+
   room(meetingId: string): Room | undefined {
     return this.#ctx?.rooms.get(meetingId);
   }
@@ -160,6 +168,13 @@ export class MeetingServer {
     rooms.on('roomOpened', (room) => this.observer.safeEmit('roomOpened', room));
     this.observer.on('roomOpened', (room) => this.#ops.roomOpened(room));
     const cluster = await this.#joinCluster();
+    const recordings = new Recordings(
+      { ...this.#options.recording, dataDir: this.#dataDir },
+      db,
+      writes,
+      this.logger,
+    );
+    await recordings.open();
     this.#ctx = {
       db,
       writes,
@@ -196,6 +211,7 @@ export class MeetingServer {
         logger: this.logger,
         limits: this.#limits,
       }),
+      recordings,
     };
     // The shared database of a cluster holds the other nodes' sessions and meetings: a node takes
     // back only what a lone server left, never what live nodes hold (see docs/scaling.md).
@@ -288,6 +304,7 @@ export class MeetingServer {
     await stopped;
     if (!ctx) return;
     await ctx.files.close();
+    await ctx.recordings.close();
     await ctx.writes.settled();
     await this.#cluster?.close(true);
     await ctx.pool.close();

@@ -3,7 +3,7 @@
  * down gracefully within SHUTDOWN_MAX_MS whatever is still pending.
  */
 import { CLUSTER_NODE_ID_PATTERN, SHUTDOWN_MAX_MS } from '../common/constants';
-import { MeetingServer, type ClusterNodeOptions } from './MeetingServer';
+import { MeetingServer, type ClusterNodeOptions, type MeetingServerOptions } from './MeetingServer';
 
 export interface ServeOptions {
   host: string;
@@ -49,7 +49,11 @@ function clusterOptions(o: ServeOptions): ClusterNodeOptions | undefined {
   };
 }
 
-export async function runServer(o: ServeOptions): Promise<void> {
+export async function runServer(
+  o: ServeOptions,
+  /** Options of features with flags of their own (recording). */
+  extra: Partial<MeetingServerOptions> = {},
+): Promise<void> {
   const cluster = clusterOptions(o);
   const server = new MeetingServer({
     dbUrl: o.db,
@@ -60,6 +64,7 @@ export async function runServer(o: ServeOptions): Promise<void> {
     ...(o.metricsPort !== undefined ? { metricsPort: o.metricsPort } : {}),
     ...(o.metricsHost ? { metricsHost: o.metricsHost } : {}),
     ...(cluster ? { cluster } : {}),
+    ...extra,
   });
   // Last resort: a fault that no link handler caught is logged and the server keeps serving
   // everyone else (the hostile-input tests check that nothing ever reaches this).

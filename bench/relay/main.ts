@@ -28,6 +28,7 @@ import {
   type BotStats,
   type BotsCommand,
   type BotsReply,
+  type SegmentStats,
   type ServerCommand,
   type ServerReply,
 } from './protocol';
@@ -74,13 +75,115 @@ const OTHER_LOAD_RETRIES = 2;
  */
 const SWEEP_STOP_P99_MS = 50;
 const SWEEP_STOP_HOST_BUSY = 90;
+/** With --recording: pairs of windows, without and with one recording (issue 13). */
+const RECORDING_PAIRS = 3;
 
+type ServerChild = ReturnType<typeof forkChild<ServerCommand, ServerReply>>;
+type BotsChild = ReturnType<typeof forkChild<BotsCommand, BotsReply>>;
+
+/** One measured window of a running step. */
+async function measureWindow(
+  server: ServerChild,
+  children: BotsChild[],
+  meetingIds: string[],
+  meetings: number,
+  bots: number,
+  seconds: number,
+  idleRss: number,
+): Promise<StepResult> {
+  await Promise.all([
+    server.request({ type: 'measure-start', meetingIds }, 'started', 10_000),
+    ...children.map((c) => c.request({ type: 'measure-start' }, 'started', 10_000)),
+  ]);
+  const hostBefore = hostTicks();
+  await sleep(seconds * 1000);
+  const hostAfter = hostTicks();
+  const hostShare = (ticks: number): number =>
+    (100 * os.cpus().length * ticks) / (hostAfter.total - hostBefore.total);
+  const [serverReply, ...botReplies] = await Promise.all([
+    server.request({ type: 'measure-end', meetingIds }, 'stats', 20_000),
+    ...children.map((c) => c.request({ type: 'measure-end' }, 'stats', 20_000)),
+  ]);
+  const s = serverReply.stats;
+  const b = botReplies.map((r) => r.stats);
+  const window = s.wallMs / 1000;
+  const sum = (f: (x: BotStats) => number): number => b.reduce((acc, x) => acc + f(x), 0);
+  const e2e = { audio: new Histogram(), video: new Histogram() };
+  for (const x of b) {
+    e2e.audio.add(Histogram.from(x.e2eMicros.audio));
+    e2e.video.add(Histogram.from(x.e2eMicros.video));
+  }
+  const e2eAll = new Histogram();
+  e2eAll.add(e2e.audio);
+  e2eAll.add(e2e.video);
+  const serverAll = Histogram.from(s.latencyNs.audio);
+  serverAll.add(Histogram.from(s.latencyNs.video));
+  return {
+    meetings,
+    bots,
+    consumers: meetings * bots * (bots - 1) * 2,
+    consumerObjects: s.consumers,
+    seconds: window,
+    sentPerSec: sum((x) => x.sent.audio + x.sent.video) / window,
+    deliveredPerSec: sum((x) => x.received.audio + x.received.video) / window,
+    deliveredMBps: sum((x) => x.bytes) / window / MB,
+    relayInPerSec: s.framesIn / window,
+    relayOutPerSec: s.written / window,
+    serverP50us: serverAll.percentile(50) / 1000,
+    serverP99us: serverAll.percentile(99) / 1000,
+    e2eP50ms: e2eAll.percentile(50) / 1000,
+    e2eP99ms: e2eAll.percentile(99) / 1000,
+    e2eAudioP99ms: e2e.audio.percentile(99) / 1000,
+    e2eVideoP99ms: e2e.video.percentile(99) / 1000,
+    uplinkP50ms: Histogram.from(s.uplinkMicros).percentile(50) / 1000,
+    uplinkP99ms: Histogram.from(s.uplinkMicros).percentile(99) / 1000,
+    serverLoopP99ms: s.loopDelayP99Ms,
+    botsLoopP99ms: Math.max(...b.map((x) => x.loopDelayP99Ms)),
+    dropped: s.dropped.audio + s.dropped.video,
+    missing: sum((x) => x.missing),
+    reordered: sum((x) => x.reordered),
+    skipped: sum((x) => x.skipped),
+    serverCpu: (100 * s.cpuMs) / s.wallMs,
+    serverRssIdleMB: idleRss / MB,
+    serverRssMB: s.rss / MB,
+    serverRssPeakMB: s.rssPeak / MB,
+    queuedPeakMB: s.queuedPeak / MB,
+    botsCpu: (100 * sum((x) => x.cpuMs)) / s.wallMs,
+    hostCpu: hostShare(hostAfter.busy - hostBefore.busy),
+    softirqCpu: hostShare(hostAfter.softirq - hostBefore.softirq),
+  };
+}
+
+/**
+ * One step: the bots' meetings set up, warmed up and measured. With `recording`, a second window
+ * follows with the first meeting recorded (issue 13), and both are returned: same bots, same run.
+ */
 async function runStep(
   meetings: number,
   bots: number,
   seconds: number,
   tls = false,
 ): Promise<StepResult> {
+  return (await runSteps(meetings, bots, seconds, false, tls)).plain;
+}
+
+/** A step measured without and with one recording. */
+interface Compared {
+  plain: StepResult;
+  /** Windows without and with a recording, alternating. */
+  pairs: Array<[without: StepResult, recorded: StepResult]>;
+  segments: SegmentStats[];
+  /** Frames the recorder dropped because its compositor's pipe was full. */
+  recorderDropped: number;
+}
+
+async function runSteps(
+  meetings: number,
+  bots: number,
+  seconds: number,
+  recording: boolean,
+  tls = false,
+): Promise<Compared> {
   const server = forkChild<ServerCommand, ServerReply>('server', { BENCH_TLS: tls ? '1' : '0' });
   const botProcesses = Math.min(2, meetings);
   const children = Array.from({ length: botProcesses }, () =>
@@ -104,67 +207,48 @@ async function runStep(
     const meetingIds = ready.flatMap((r) => r.meetingIds);
     await Promise.all(children.map((c) => c.request({ type: 'start' }, 'started', 10_000)));
     await sleep(WARMUP_MS);
-    await Promise.all([
-      server.request({ type: 'measure-start', meetingIds }, 'started', 10_000),
-      ...children.map((c) => c.request({ type: 'measure-start' }, 'started', 10_000)),
-    ]);
-    const hostBefore = hostTicks();
-    await sleep(seconds * 1000);
-    const hostAfter = hostTicks();
-    const hostShare = (ticks: number): number =>
-      (100 * os.cpus().length * ticks) / (hostAfter.total - hostBefore.total);
-    const [serverReply, ...botReplies] = await Promise.all([
-      server.request({ type: 'measure-end', meetingIds }, 'stats', 20_000),
-      ...children.map((c) => c.request({ type: 'measure-end' }, 'stats', 20_000)),
-    ]);
-    const s = serverReply.stats;
-    const b = botReplies.map((r) => r.stats);
-    const window = s.wallMs / 1000;
-    const sum = (f: (x: BotStats) => number): number => b.reduce((acc, x) => acc + f(x), 0);
-    const e2e = { audio: new Histogram(), video: new Histogram() };
-    for (const x of b) {
-      e2e.audio.add(Histogram.from(x.e2eMicros.audio));
-      e2e.video.add(Histogram.from(x.e2eMicros.video));
-    }
-    const e2eAll = new Histogram();
-    e2eAll.add(e2e.audio);
-    e2eAll.add(e2e.video);
-    const serverAll = Histogram.from(s.latencyNs.audio);
-    serverAll.add(Histogram.from(s.latencyNs.video));
-    return {
+    const plain = await measureWindow(
+      server,
+      children,
+      meetingIds,
       meetings,
       bots,
-      consumers: meetings * bots * (bots - 1) * 2,
-      consumerObjects: s.consumers,
-      seconds: window,
-      sentPerSec: sum((x) => x.sent.audio + x.sent.video) / window,
-      deliveredPerSec: sum((x) => x.received.audio + x.received.video) / window,
-      deliveredMBps: sum((x) => x.bytes) / window / MB,
-      relayInPerSec: s.framesIn / window,
-      relayOutPerSec: s.written / window,
-      serverP50us: serverAll.percentile(50) / 1000,
-      serverP99us: serverAll.percentile(99) / 1000,
-      e2eP50ms: e2eAll.percentile(50) / 1000,
-      e2eP99ms: e2eAll.percentile(99) / 1000,
-      e2eAudioP99ms: e2e.audio.percentile(99) / 1000,
-      e2eVideoP99ms: e2e.video.percentile(99) / 1000,
-      uplinkP50ms: Histogram.from(s.uplinkMicros).percentile(50) / 1000,
-      uplinkP99ms: Histogram.from(s.uplinkMicros).percentile(99) / 1000,
-      serverLoopP99ms: s.loopDelayP99Ms,
-      botsLoopP99ms: Math.max(...b.map((x) => x.loopDelayP99Ms)),
-      dropped: s.dropped.audio + s.dropped.video,
-      missing: sum((x) => x.missing),
-      reordered: sum((x) => x.reordered),
-      skipped: sum((x) => x.skipped),
-      serverCpu: (100 * s.cpuMs) / s.wallMs,
-      serverRssIdleMB: idleRss / MB,
-      serverRssMB: s.rss / MB,
-      serverRssPeakMB: s.rssPeak / MB,
-      queuedPeakMB: s.queuedPeak / MB,
-      botsCpu: (100 * sum((x) => x.cpuMs)) / s.wallMs,
-      hostCpu: hostShare(hostAfter.busy - hostBefore.busy),
-      softirqCpu: hostShare(hostAfter.softirq - hostBefore.softirq),
-    };
+      seconds,
+      idleRss,
+    );
+    if (!recording) return { plain, pairs: [], segments: [], recorderDropped: 0 };
+    // Windows alternate without and with a recording, so that the host's other load (shared
+    // cores) falls on both alike; the first plain window is reused as the first pair's.
+    const meetingId = meetingIds[0] as string;
+    const pairs: Array<[StepResult, StepResult]> = [];
+    let segments: SegmentStats[] = [];
+    let recorderDropped = 0;
+    for (let i = 0; i < RECORDING_PAIRS; i++) {
+      const without =
+        i === 0
+          ? plain
+          : await measureWindow(server, children, meetingIds, meetings, bots, seconds, idleRss);
+      await server.request({ type: 'record', meetingId, on: true }, 'recorded', 20_000);
+      await sleep(WARMUP_MS);
+      const withRecording = await measureWindow(
+        server,
+        children,
+        meetingIds,
+        meetings,
+        bots,
+        seconds,
+        idleRss,
+      );
+      const stopped = await server.request(
+        { type: 'record', meetingId, on: false },
+        'recorded',
+        30_000,
+      );
+      segments = stopped.segments;
+      recorderDropped = stopped.dropped;
+      pairs.push([without, withRecording]);
+    }
+    return { plain, pairs, segments, recorderDropped };
   } finally {
     await Promise.all(children.map((c) => c.end({ type: 'stop' }, 15_000)));
     await server.end({ type: 'close' }, 10_000);
@@ -307,6 +391,7 @@ export async function main(): Promise<void> {
       'compare-tls': { type: 'boolean', default: false },
       rounds: { type: 'string', default: '3' },
       tls: { type: 'boolean', default: false },
+      recording: { type: 'boolean', default: false },
     },
   });
   const int = (name: string, value: string, min: number, max: number): number => {
@@ -331,7 +416,8 @@ export async function main(): Promise<void> {
   }
   const calibration = calibrate();
   const wakeup = await wakeupLatenessP99();
-  const result = await runStep(meetings, bots, seconds, values.tls);
+  const compared = await runSteps(meetings, bots, seconds, values.recording, values.tls);
+  const result = compared.plain;
   console.log(describe(result));
   console.log(
     `host, before the run   calibration loop ${calibration.toFixed(0)} ms (lower is faster); ` +
@@ -339,6 +425,41 @@ export async function main(): Promise<void> {
   );
   console.log(header());
   console.log(row(result));
+  if (compared.pairs.length > 0) printRecordingComparison(compared);
+}
+
+/** Relay cost and latency with one recording running against none, and the encoder's speed. */
+function printRecordingComparison(c: Compared): void {
+  const median = (xs: number[]): number => {
+    const sorted = [...xs].sort((x, y) => x - y);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2
+      ? (sorted[mid] as number)
+      : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  };
+  const cpu: number[] = [];
+  const p99: number[] = [];
+  c.pairs.forEach(([without, recorded], i) => {
+    if (i > 0) console.log(row(without));
+    console.log(`${row(recorded)}  ← meeting 1 recorded`);
+    cpu.push(serverMicrosPerFrame(recorded) / serverMicrosPerFrame(without));
+    p99.push(recorded.e2eP99ms / without.e2eP99ms);
+  });
+  const cpuRatio = median(cpu);
+  const p99Ratio = median(p99);
+  console.log(
+    `recording, median of ${c.pairs.length} pairs of windows: relay CPU per delivered frame ×${cpuRatio.toFixed(3)} ` +
+      `(${cpu.map((x) => x.toFixed(3)).join(', ')}), end-to-end p99 ×${p99Ratio.toFixed(3)} ` +
+      `(${p99.map((x) => x.toFixed(3)).join(', ')}); goal within 5 %: ` +
+      `${cpuRatio <= 1.05 && p99Ratio <= 1.05 ? 'met' : 'NOT met'}; ` +
+      `${c.recorderDropped} frames dropped at the compositor's pipe`,
+  );
+  for (const s of c.segments)
+    console.log(
+      `  segment ${s.seq}: ${(s.durationMs / 1000).toFixed(1)} s, encoder (ffmpeg) real-time factor ` +
+        `${s.encoderRtf === null ? '?' : s.encoderRtf.toFixed(3)}, compositor ${s.compositorRtf.toFixed(3)} ` +
+        `(CPU seconds per second of recording)`,
+    );
 }
 
 if (require.main === module) {

@@ -68,11 +68,22 @@ export interface BotStats {
 export type ServerCommand =
   | { type: 'measure-start'; meetingIds: string[] }
   | { type: 'measure-end'; meetingIds: string[] }
+  /** Starts or stops recording one meeting (the recording comparison, issue 13). */
+  | { type: 'record'; meetingId: string; on: boolean }
   | { type: 'close' };
+
+/** One closed segment of the bench's recording: its length and the real-time factors. */
+export interface SegmentStats {
+  seq: number;
+  durationMs: number;
+  encoderRtf: number | null;
+  compositorRtf: number;
+}
 export type ServerReply =
   | { type: 'ready'; port: number; rss: number; fingerprint: string | null }
   | { type: 'started' }
   | { type: 'stats'; stats: ServerStats }
+  | { type: 'recorded'; segments: SegmentStats[]; dropped: number }
   | { type: 'error'; message: string };
 
 export type BotsCommand =

@@ -12,7 +12,14 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { MEDIA_LINK_KINDS, type MediaLinkKind } from '../../common/links';
 import { MeetingServer } from '../../server/MeetingServer';
 import { benchServer } from '../lib/benchServer';
-import { exitWithParent, reply, runChild, type Kinds, type ServerCommand } from './protocol';
+import {
+  exitWithParent,
+  reply,
+  runChild,
+  type Kinds,
+  type SegmentStats,
+  type ServerCommand,
+} from './protocol';
 import { Histogram, LOOP_RESOLUTION_MS, loopDelayP99, monotonicMicros } from './stats';
 
 /** What the bench hears from the relay: the events of every room's observer. */
@@ -109,6 +116,8 @@ async function runServer(): Promise<void> {
   let rssPeak = 0;
   let queuedPeak = 0;
   let sampler: NodeJS.Timeout | null = null;
+  const segments: SegmentStats[] = [];
+  let dropped = 0;
 
   process.on('message', (message: ServerCommand) => {
     if (message.type === 'measure-start') {
@@ -150,11 +159,30 @@ async function runServer(): Promise<void> {
           loopDelayP99Ms: loopDelayP99(loop),
         },
       });
+    } else if (message.type === 'record') {
+      const room = server.room(message.meetingId);
+      const host = room?.host;
+      if (!room || !host) return reply({ type: 'error', message: 'no such room' });
+      void (message.on ? server.recordings.start(room, host) : server.recordings.stop(room)).then(
+        () => reply({ type: 'recorded', segments: [...segments], dropped }),
+        (error: unknown) => reply({ type: 'error', message: String(error) }),
+      );
     } else if (message.type === 'close') {
       close();
     }
   });
   const { port } = await server.listen(0, '127.0.0.1');
+  server.recordings.on('started', (_room, recorder) => {
+    recorder.on('segmentClosed', (e) =>
+      segments.push({
+        seq: e.seq,
+        durationMs: e.durationMs,
+        encoderRtf: e.encoderRtf,
+        compositorRtf: e.compositorRtf,
+      }),
+    );
+    recorder.once('@close', () => (dropped = recorder.dropped));
+  });
   reply({ type: 'ready', port, rss: process.memoryUsage.rss(), fingerprint: server.fingerprint });
 }
 

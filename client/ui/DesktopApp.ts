@@ -23,6 +23,7 @@ import { LoginPage } from './pages/LoginPage';
 import { MeetingPage, type MediaLoader } from './pages/MeetingPage';
 import { SettingsStore } from './settings';
 import { DESKTOP_NOTICE_MS } from '../../common/constants';
+import { RecordingControls } from './pages/RecordingControls';
 
 export type { DesktopAppEvents, DesktopState, Page, RecentMeeting } from './pages/AppContext';
 
@@ -54,6 +55,8 @@ export class DesktopApp extends TypedEmitter<DesktopAppEvents> {
   #noticeTimer: NodeJS.Timeout | null = null;
   /** The meeting's Files panel: send, offers, downloads, transfers; the chat-log setting. */
   readonly filesPage: FilesPage;
+  /** Recording: start/stop (host), the indicator, the meeting's recordings (issue 13). */
+  readonly recordings: RecordingControls;
   #state: DesktopState;
   #client: MeetingClient | null = null;
   #closed = false;
@@ -109,6 +112,7 @@ export class DesktopApp extends TypedEmitter<DesktopAppEvents> {
     this.filesPage = new FilesPage(context, env);
     this.meetingPage = new MeetingPage(context, options.loadMedia);
     const loadMedia = options.loadMedia;
+    this.recordings = new RecordingControls(context);
     this.lobbyPage = new LobbyPage(context, {
       env,
       listDevices: options.listDevices ?? listDevices,
@@ -241,6 +245,7 @@ export class DesktopApp extends TypedEmitter<DesktopAppEvents> {
   #adopt(client: MeetingClient): void {
     this.#dropClient();
     this.#client = client;
+    this.recordings.adopt(client);
     const on = <K extends keyof MeetingClientEvents & string>(
       event: K,
       listener: (...args: MeetingClientEvents[K]) => void,
@@ -387,6 +392,7 @@ export class DesktopApp extends TypedEmitter<DesktopAppEvents> {
 
   #dropClient(): void {
     for (const d of this.#detach.splice(0)) d();
+    this.recordings.adopt(null);
     this.#client = null;
   }
 

@@ -25,6 +25,7 @@ import type { NativeElement, QMainWindow, QWidget } from '@nodegui/nodegui';
 import type { DesktopApp } from './DesktopApp';
 import type { VideoRenderer } from './VideoRenderer';
 import { statusText } from './status';
+import { topLevelWindows } from './windows';
 
 type NodeGui = typeof import('@nodegui/nodegui');
 
@@ -266,6 +267,8 @@ export class Automation {
         }
       };
       visit(this.#window);
+      // Other windows (the recording player) are walked too.
+      for (const w of topLevelWindows()) visit(w);
     } finally {
       console.log = log;
       this.#keepAlive = seen;

@@ -10,6 +10,7 @@ import type { AuthPool } from '../AuthPool';
 import type { AfterReply, Connection } from '../Connection';
 import type { FileTransfers } from '../files/FileTransfers';
 import type { Logger } from '../logger';
+import type { Recordings } from '../recording/Recordings';
 import type { Rooms } from '../Rooms';
 import type { SessionRegistry } from '../SessionRegistry';
 import type { Cluster } from '../cluster/Cluster';
@@ -29,6 +30,8 @@ export interface ServerContext {
   readonly cluster?: Cluster;
   /** File sharing: offers, files links, uploads and downloads. */
   readonly files: FileTransfers;
+  /** Recording (issue 13). */
+  readonly recordings: Recordings;
 }
 
 /** Rate limits of the requests that cost the server (or an account's owner) the most. */

@@ -20,6 +20,7 @@ import { hostHandlers } from './host';
 import { fileHandlers } from './files';
 import { mediaHandlers } from './media';
 import { meetingHandlers } from './meeting';
+import { recordingHandlers } from './recording';
 
 const HANDLERS: HandlerTable = {
   ...accountHandlers,
@@ -29,6 +30,7 @@ const HANDLERS: HandlerTable = {
   ...hostHandlers,
   ...handoffHandlers,
   ...fileHandlers,
+  ...recordingHandlers,
 };
 
 /** The dispatcher every connection of a server uses. */

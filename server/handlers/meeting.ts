@@ -91,6 +91,7 @@ export async function meetingSnapshot(
   return joinResult(room, session.id, await newestPage(session, room, ctx), {
     // A host or co-host coming back needs the waiting list it may have missed.
     ...(session.member && room.isModerator(session.member) ? { waiting: room.waiting.list() } : {}),
+    recording: ctx.recordings.status(room.id),
   });
 }
 
@@ -113,7 +114,10 @@ async function enterRoom(
   requireNoRoom(session);
   if (room.closed) return null;
   const member = session.enter(room, Date.now());
-  const result = joinResult(room, member.id, page);
+  const result: JoinResult = {
+    ...joinResult(room, member.id, page),
+    recording: ctx.recordings.status(room.id),
+  };
   return new AfterSent(result, {
     sent: () => {
       if (member.closed) return;

@@ -41,6 +41,12 @@ const samples: { [K in ServerEventName]: ServerEvents[K] } = {
   roomOptions: { allowMultipleScreens: true },
   memberConnection: { memberId: 3, state: 'reconnecting' },
   chat,
+  recording: {
+    active: true,
+    recordingId: 4,
+    by: { userId: 7, username: 'alice' },
+    since: 1_700_000_000_002,
+  },
   kicked: { code: ErrorCode.LOGGED_IN_ELSEWHERE, message: 'logged in elsewhere' },
   protocolError: { code: 'ERR_BAD_JSON', message: 'control frame is not valid JSON' },
   moderated: { action: 'mute', by: 'bob' },

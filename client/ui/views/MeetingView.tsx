@@ -18,6 +18,7 @@ import { ChatPane } from './ChatPane';
 import { DevicePickers } from './DevicePickers';
 import { HostOptions } from './HostOptions';
 import { FilesPane } from './FilesPane';
+import { RecordingBar } from './RecordingBar';
 import { useAppEvents, useRemovable } from './hooks';
 import { icon } from './icons';
 import { ListBox, type ListRow } from './ListBox';
@@ -176,6 +177,7 @@ export function MeetingView({
           </Text>
         ) : null}
       </View>
+      <RecordingBar app={app} />
       <View id="meetingBody" style="flex: 1; flex-direction: row;">
         <VideoGrid
           tiles={tiles}

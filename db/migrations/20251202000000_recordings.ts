@@ -2,14 +2,7 @@
 // milliseconds since the epoch; sizes are bytes; files are paths relative to the server's
 // recordings folder.
 import type { Knex } from 'knex';
-
-function mysqlTable(knex: Knex, t: Knex.CreateTableBuilder): void {
-  if ((knex.client.config as Knex.Config).client === 'mysql2') {
-    t.charset('utf8mb4');
-    t.collate('utf8mb4_bin');
-    t.engine('InnoDB');
-  }
-}
+import { mysqlTable } from '../schema';
 
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('recordings', (t) => {

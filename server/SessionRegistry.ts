@@ -174,6 +174,12 @@ export class SessionRegistry {
     return this.#byUser.has(userId) || this.#byResume.has(resumeHash);
   }
 
+  /** Whether a session of this node resumes with the token hashing to `resumeHash`. */
+  holdsToken(resumeHash: string): boolean {
+    const session = this.#byResume.get(resumeHash);
+    return session !== undefined && !session.closed;
+  }
+
   /** Ends the account's session on this node, if any (it logged in on another node). */
   kickUser(userId: number): void {
     const session = this.#byUser.get(userId);

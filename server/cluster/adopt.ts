@@ -45,15 +45,43 @@ function redirect(
  * (after a `redirect` event) when it lives on a live node or its meeting on another one,
  * ERR_RESUME_FAILED when no session has that token.
  */
-export async function adoptSession(
+export function adoptSession(
   connection: Connection,
   resumeToken: string,
   cluster: Cluster,
   ctx: ServerContext,
 ): Promise<void> {
+  // One adoption at a time per node: the members of one meeting resuming at once must not claim
+  // each other's rows half-way (the second would find its session neither here nor elsewhere).
+  const run = (adoptions.get(cluster) ?? Promise.resolve()).then(() =>
+    adopt(connection, resumeToken, cluster, ctx),
+  );
+  adoptions.set(
+    cluster,
+    run.then(
+      () => undefined,
+      () => undefined,
+    ),
+  );
+  return run;
+}
+
+/** The adoption running or queued last on each node. */
+const adoptions = new WeakMap<Cluster, Promise<void>>();
+
+async function adopt(
+  connection: Connection,
+  resumeToken: string,
+  cluster: Cluster,
+  ctx: ServerContext,
+): Promise<void> {
+  if (connection.closed) throw new MeetingError(ErrorCode.CONNECTION_CLOSED, 'link closed');
   const { db } = ctx;
   const now = Date.now();
-  const row = await db.sessions.findByResumeHash(hashToken(resumeToken));
+  const hash = hashToken(resumeToken);
+  // Adopted meanwhile (with another member of its meeting): resume it as any session here.
+  if (ctx.sessions.holdsToken(hash)) return;
+  const row = await db.sessions.findByResumeHash(hash);
   if (!row || row.nodeId === null || row.seenAt < now - SESSION_TOKEN_TTL_MS) throw failed();
   const from = row.nodeId;
   const home = await cluster.nodeAt(from);

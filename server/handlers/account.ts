@@ -190,6 +190,13 @@ async function resumeHere(
     if (!cluster || !(error instanceof MeetingError) || error.code !== ErrorCode.RESUME_FAILED)
       throw error;
     await adoptSession(connection, token, cluster, ctx);
-    return ctx.sessions.resume(connection, token);
+    try {
+      return await ctx.sessions.resume(connection, token);
+    } catch (again) {
+      if (!(again instanceof MeetingError) || again.code !== ErrorCode.RESUME_FAILED) throw again;
+      // Another node adopted it meanwhile: this look sends the client there (or fails for good).
+      await adoptSession(connection, token, cluster, ctx);
+      return ctx.sessions.resume(connection, token);
+    }
   }
 }

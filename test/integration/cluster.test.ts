@@ -216,6 +216,33 @@ describe('several nodes on Redis and MariaDB', function () {
     assert.equal(c.session, null);
   });
 
+  it('a resume on another node never takes a live node\'s session: it redirects there', async () => {
+    const a = nodes.get('a') as ServerProcess;
+    const b = nodes.get('b') as ServerProcess;
+    const owner = await client(a, { media: false });
+    await owner.register('frank', 'correct horse');
+    const token = owner.session?.resumeToken as string;
+    const stranger = await client(b, { media: false });
+    const redirected = waitFor<[{ host: string; port: number; ticket: string }]>(
+      stranger,
+      'redirect',
+      () => true,
+      5000,
+    );
+    await assert.rejects(stranger.request('resume', { token }), { code: ErrorCode.REDIRECT });
+    const [to] = await redirected;
+    assert.equal(to.port, a.port, 'sent to the node that holds the session');
+    assert.equal(to.ticket, '', 'no handoff ticket: the client resumes there');
+    assert.equal(stranger.session, null);
+    // The owner's session is untouched on its node.
+    assert.ok((await owner.ping()) >= 0);
+    assert.equal(owner.session?.resumeToken, token);
+    // An unknown token is refused as on one node.
+    await assert.rejects(stranger.request('resume', { token: 'x'.repeat(43) }), {
+      code: ErrorCode.RESUME_FAILED,
+    });
+  });
+
   it('shares the login rate limit across nodes', async () => {
     const a = nodes.get('a') as ServerProcess;
     const b = nodes.get('b') as ServerProcess;

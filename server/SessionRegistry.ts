@@ -47,7 +47,8 @@ export interface SessionGrant {
   resumeToken: string;
 }
 
-export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+export const hashToken = (token: string): string =>
+  createHash('sha256').update(token).digest('hex');
 const newMediaToken = (): string => randomBytes(SESSION_TOKEN_BYTES).toString('base64url');
 const newResumeToken = (): string => randomBytes(RESUME_TOKEN_BYTES).toString('base64url');
 

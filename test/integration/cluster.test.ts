@@ -216,7 +216,7 @@ describe('several nodes on Redis and MariaDB', function () {
     assert.equal(c.session, null);
   });
 
-  it('a resume on another node never takes a live node\'s session: it redirects there', async () => {
+  it("a resume on another node never takes a live node's session: it redirects there", async () => {
     const a = nodes.get('a') as ServerProcess;
     const b = nodes.get('b') as ServerProcess;
     const owner = await client(a, { media: false });
@@ -265,7 +265,7 @@ describe('several nodes on Redis and MariaDB', function () {
     const alice = clients[0] as MeetingClient;
     const bob = clients[1] as MeetingClient;
     const hostId = nodeAt(alice.address);
-    assert.equal(nodeAt(bob.address), hostId, 'both members are on the meeting\'s node');
+    assert.equal(nodeAt(bob.address), hostId, "both members are on the meeting's node");
     const host = nodes.get(hostId) as ServerProcess;
     // A third node joins; it and the other survivor share the load.
     await startNode('c');
@@ -289,7 +289,12 @@ describe('several nodes on Redis and MariaDB', function () {
       c.on('memberJoined', (e) => churn.push(`${name} saw ${e.username} join`));
     }
     const back = (c: MeetingClient): Promise<[{ attempts: number; downMs: number }]> =>
-      waitFor<[{ attempts: number; downMs: number }]>(c, 'reconnected', () => true, LEASE_MS + 15_000);
+      waitFor<[{ attempts: number; downMs: number }]>(
+        c,
+        'reconnected',
+        () => true,
+        LEASE_MS + 15_000,
+      );
     const aliceBack = back(alice);
     const bobBack = back(bob);
     const lost: string[] = [];
@@ -312,7 +317,7 @@ describe('several nodes on Redis and MariaDB', function () {
     assert.deepEqual(lost, []);
     const newHost = nodeAt(alice.address);
     assert.notEqual(newHost, hostId);
-    assert.equal(nodeAt(bob.address), newHost, 'both resumed on the meeting\'s new node');
+    assert.equal(nodeAt(bob.address), newHost, "both resumed on the meeting's new node");
     // Both are back within 10 s of the lease running out.
     const afterExpiryMs = failoverMs - expiresMs;
     assert.ok(afterExpiryMs < 10_000, `back ${afterExpiryMs} ms after the lease ran out`);

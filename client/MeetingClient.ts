@@ -120,6 +120,11 @@ export interface MeetingClientOptions {
    * meeting, named by time, meeting name and id), or a function naming the file; null: not saved.
    */
   chatLog?: string | ((meeting: MeetingInfo) => string) | null;
+  /**
+   * Other nodes of a cluster to try when neither the node this client is on nor its entry address
+   * answers a reconnect (a dead node's sessions resume on a survivor).
+   */
+  nodes?: ServerAddress[];
 }
 
 /** A chat message waiting for a link to go out on (written while reconnecting). */
@@ -154,7 +159,9 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
   readonly transport = new MediaLinks();
   /** Host controls, raised hands and reactions. */
   readonly host = new HostControls((type, data) => this.request(type, data));
-  readonly #options: Required<Omit<MeetingClientOptions, 'trust' | 'chatLog'>>;
+  readonly #options: Required<Omit<MeetingClientOptions, 'trust' | 'chatLog' | 'nodes'>>;
+  /** Known cluster nodes besides the entry address (MeetingClientOptions.nodes). */
+  readonly #nodes: ServerAddress[];
   readonly #trust: TrustPolicy;
   /** File sharing: uploads, downloads and the files offered to this member. */
   readonly files: FileTransfers;
@@ -193,6 +200,7 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
     this.#trust =
       options.trust ?? new KnownServers(defaultKnownServersFile(os.homedir(), KNOWN_SERVERS_FILE));
     this.chatLog = options.chatLog ?? null;
+    this.#nodes = [...(options.nodes ?? [])];
     this.files = new FileTransfers({
       address,
       requestTimeoutMs: this.#options.requestTimeoutMs,
@@ -698,6 +706,9 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
     this.transport.closeAll('reconnecting');
     const started = Date.now();
     let lastError: MeetingError = new MeetingError(ErrorCode.CONNECTION_CLOSED, reason);
+    /** Nodes that could not be reached during this reconnect (`host:port`). */
+    const unreachable = new Set<string>();
+    let skipDelay = false;
     for (let attempt = 1; !this.#closed; attempt++) {
       if (Date.now() - started > this.#options.giveUpMs) {
         this.#lose(
@@ -708,7 +719,8 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
         );
         return;
       }
-      const delayMs = backoffDelay(this.#options.backoff, attempt);
+      const delayMs = skipDelay ? 0 : backoffDelay(this.#options.backoff, attempt);
+      skipDelay = false;
       this.safeEmit('reconnecting', { attempt, delayMs, reason });
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, delayMs);
@@ -719,13 +731,22 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
       });
       this.#wake = null;
       if (this.#closed) return;
+      let reached = false;
+      this.#redirect = null;
       try {
         await this.#openControl();
+        reached = true;
         const session = this.#session as LoginResult;
         const result = await this.request('resume', { token: session.resumeToken });
         await this.#resumed(result, attempt, started);
         return;
       } catch (error) {
+        // Several nodes: an unreachable node is left for the next known one; a node that does not
+        // hold the session sends this client where it lives.
+        const redirect = this.#redirect as ServerEvents['redirect'] | null;
+        if (!reached) this.#reconnectTarget(null, unreachable);
+        else if (redirect && error instanceof MeetingError && error.code === ErrorCode.REDIRECT)
+          skipDelay = this.#reconnectTarget(redirect, unreachable);
         const e =
           error instanceof MeetingError
             ? error
@@ -751,6 +772,33 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
         }
       }
     }
+  }
+
+  /**
+   * Where the next resume attempt goes: to the node a `redirect` names (unless it could not be
+   * reached during this reconnect: then stay), else, the current node being unreachable, to the
+   * next known node (entry address, then `nodes`). True when the redirect is followed.
+   */
+  #reconnectTarget(redirect: ServerEvents['redirect'] | null, unreachable: Set<string>): boolean {
+    const key = (a: { host: string; port: number }): string => `${a.host}:${a.port}`;
+    if (redirect) {
+      if (unreachable.has(key(redirect))) return false;
+      this.#address = { ...this.#address, host: redirect.host, port: redirect.port };
+      this.#fingerprint = redirect.fingerprint;
+      this.#vouched = redirect.fingerprint;
+      return true;
+    }
+    unreachable.add(key(this.#address));
+    const known = [this.entryAddress, ...this.#nodes];
+    if (known.length === 0) return false;
+    const at = known.findIndex((a) => key(a) === key(this.#address));
+    const next = known[(at + 1) % known.length] as ServerAddress;
+    if (key(next) === key(this.#address)) return false;
+    this.#address = next;
+    // Each node has its own certificate: the trust store judges the next one.
+    this.#fingerprint = null;
+    this.#vouched = null;
+    return false;
   }
 
   async #resumed(result: ResumeResult, attempts: number, started: number): Promise<void> {

@@ -190,6 +190,7 @@ export class MeetingServer {
         db,
         writes,
         graceMs: this.#limits.resumeGraceMs,
+        ...(cluster ? { nodeId: cluster.nodeId } : {}),
         onEnd: (session, reason) =>
           access.record('logout', {
             userId: session.userId,

@@ -37,6 +37,8 @@ export interface SessionRegistryOptions {
   graceMs: number;
   /** Hears of every session's end, however it ends (for the access log). */
   onEnd: SessionEndListener;
+  /** The cluster node id stored with each new session (several nodes); none on a single server. */
+  nodeId?: string;
 }
 
 /** A session and the resume token its client must keep (the server keeps only its hash). */
@@ -45,7 +47,8 @@ export interface SessionGrant {
   resumeToken: string;
 }
 
-const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+export const hashToken = (token: string): string =>
+  createHash('sha256').update(token).digest('hex');
 const newMediaToken = (): string => randomBytes(SESSION_TOKEN_BYTES).toString('base64url');
 const newResumeToken = (): string => randomBytes(RESUME_TOKEN_BYTES).toString('base64url');
 
@@ -81,7 +84,12 @@ export class SessionRegistry {
   async start(control: Connection, user: SessionUser): Promise<SessionGrant> {
     const resumeToken = newResumeToken();
     const resumeHash = hashToken(resumeToken);
-    const id = await this.#options.db.sessions.create(user.id, resumeHash, Date.now());
+    const id = await this.#options.db.sessions.create(
+      user.id,
+      resumeHash,
+      Date.now(),
+      this.#options.nodeId ?? null,
+    );
     if (control.closed) {
       this.#options.writes.track(this.#options.db.sessions.delete(id));
       throw new MeetingError(ErrorCode.CONNECTION_CLOSED, 'link closed');
@@ -160,6 +168,17 @@ export class SessionRegistry {
     this.#adopt(session, resumeHash);
     session.detach(this.#options.graceMs, 'disconnected');
     return session;
+  }
+
+  /** Whether this node holds a session of `userId`, or one resumable with `resumeHash`. */
+  holds(userId: number, resumeHash: string): boolean {
+    return this.#byUser.has(userId) || this.#byResume.has(resumeHash);
+  }
+
+  /** Whether a session of this node resumes with the token hashing to `resumeHash`. */
+  holdsToken(resumeHash: string): boolean {
+    const session = this.#byResume.get(resumeHash);
+    return session !== undefined && !session.closed;
   }
 
   /** Ends the account's session on this node, if any (it logged in on another node). */

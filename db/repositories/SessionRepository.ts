@@ -14,6 +14,8 @@ export interface StoredSession {
   screen: boolean;
   createdAt: number;
   seenAt: number;
+  /** The cluster node the session lives on (null: a single server). */
+  nodeId: string | null;
 }
 
 interface SessionRow {
@@ -27,6 +29,7 @@ interface SessionRow {
   screen: number | boolean;
   created_at: number | string;
   seen_at: number | string;
+  node_id?: string | null;
 }
 
 function fromRow(row: SessionRow): StoredSession {
@@ -41,6 +44,7 @@ function fromRow(row: SessionRow): StoredSession {
     screen: Boolean(row.screen),
     createdAt: toNumber(row.created_at, 'sessions.created_at'),
     seenAt: toNumber(row.seen_at, 'sessions.seen_at'),
+    nodeId: row.node_id ?? null,
   };
 }
 
@@ -53,7 +57,12 @@ export class SessionRepository {
   }
 
   /** Stores a new session; returns its id (the member id clients will see). */
-  async create(userId: number, resumeHash: string, at: number): Promise<number> {
+  async create(
+    userId: number,
+    resumeHash: string,
+    at: number,
+    nodeId: string | null = null,
+  ): Promise<number> {
     checkInteger(userId, 'userId');
     checkString(resumeHash, 'resumeHash', 64);
     checkInteger(at, 'at');
@@ -67,6 +76,7 @@ export class SessionRepository {
       screen: false,
       created_at: at,
       seen_at: at,
+      ...(nodeId !== null ? { node_id: nodeId } : {}),
     });
     return toNumber(ids[0], 'sessions.id');
   }
@@ -97,6 +107,34 @@ export class SessionRepository {
 
   async setScreen(id: number, screen: boolean): Promise<void> {
     await this.#knex('sessions').where({ id }).update({ screen });
+  }
+
+  /**
+   * Moves the session to `nodeId` if it still lives on `fromNodeId` with resume hash `resumeHash`
+   * (compare-and-set: of two nodes adopting it at once, one wins). True when moved.
+   */
+  async claim(
+    id: number,
+    resumeHash: string,
+    fromNodeId: string,
+    nodeId: string,
+    at: number,
+  ): Promise<boolean> {
+    checkString(nodeId, 'nodeId', 64);
+    const n = await this.#knex('sessions')
+      .where({ id, resume_hash: resumeHash, node_id: fromNodeId })
+      .update({ node_id: nodeId, seen_at: at });
+    return n === 1;
+  }
+
+  /** Sessions in `meetingId` seen since `since` (ms), oldest first. */
+  async inMeeting(meetingId: string, since: number): Promise<StoredSession[]> {
+    checkInteger(since, 'since');
+    const rows = (await this.#knex('sessions')
+      .where({ meeting_id: meetingId })
+      .andWhere('seen_at', '>=', since)
+      .orderBy('id', 'asc')) as SessionRow[];
+    return rows.map(fromRow);
   }
 
   async delete(id: number): Promise<void> {

@@ -31,6 +31,8 @@ export interface Cluster {
   notReady(): string | null;
   /** The node of `meetingId`: the one holding its lease, else the least loaded (which gets it). */
   place(meetingId: string): Promise<Placement>;
+  /** Where the live node `nodeId` is (this node: local); null when its lease ran out (dead). */
+  nodeAt(nodeId: string): Promise<Placement | null>;
   /** This node opened the meeting's room: keep renewing its lease. */
   opened(meetingId: string): void;
   /** The room closed here: give the lease up so the meeting may open anywhere. */

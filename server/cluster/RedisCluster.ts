@@ -182,6 +182,12 @@ export class RedisCluster implements Cluster {
     throw new MeetingError(ErrorCode.SERVER_BUSY, 'the meeting is moving between nodes; try again');
   }
 
+  async nodeAt(nodeId: string): Promise<Placement | null> {
+    if (nodeId === this.nodeId) return { local: true };
+    const node = await this.#node(nodeId);
+    return node ? remote(nodeId, node) : null;
+  }
+
   opened(meetingId: string): void {
     this.#owned.add(meetingId);
   }

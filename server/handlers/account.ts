@@ -5,7 +5,8 @@ import { ErrorCode, MeetingError } from '../../common/errors';
 import type { LoginResult } from '../../common/protocol';
 import { DuplicateError } from '../../db';
 import type { Connection } from '../Connection';
-import type { SessionUser } from '../SessionRegistry';
+import type { SessionGrant, SessionUser } from '../SessionRegistry';
+import { adoptSession } from '../cluster/adopt';
 import type { Session } from '../Session';
 import type { HandlerTable, ServerContext } from './context';
 import { meetingSnapshot } from './meeting';
@@ -159,7 +160,7 @@ export const accountHandlers: HandlerTable<
     requireNoSession(connection, ctx);
     if (!ctx.limiters.resumePerAddress.take(connection.ip))
       throw new MeetingError(ErrorCode.RATE_LIMITED, 'too many resume attempts; wait a minute');
-    const { session, resumeToken } = await ctx.sessions.resume(connection, token);
+    const { session, resumeToken } = await resumeHere(connection, token, ctx);
     ctx.access.record('resume', {
       userId: session.userId,
       username: session.username,
@@ -172,3 +173,30 @@ export const accountHandlers: HandlerTable<
     };
   },
 };
+
+/**
+ * Resumes a session of this node; with several nodes, one this node does not hold is adopted first
+ * if its node died (or the client is redirected to where it lives: see cluster/adopt.ts).
+ */
+async function resumeHere(
+  connection: Connection,
+  token: string,
+  ctx: ServerContext,
+): Promise<SessionGrant> {
+  try {
+    return await ctx.sessions.resume(connection, token);
+  } catch (error) {
+    const cluster = ctx.cluster;
+    if (!cluster || !(error instanceof MeetingError) || error.code !== ErrorCode.RESUME_FAILED)
+      throw error;
+    await adoptSession(connection, token, cluster, ctx);
+    try {
+      return await ctx.sessions.resume(connection, token);
+    } catch (again) {
+      if (!(again instanceof MeetingError) || again.code !== ErrorCode.RESUME_FAILED) throw again;
+      // Another node adopted it meanwhile: this look sends the client there (or fails for good).
+      await adoptSession(connection, token, cluster, ctx);
+      return ctx.sessions.resume(connection, token);
+    }
+  }
+}

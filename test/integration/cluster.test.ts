@@ -3,7 +3,8 @@
  * real Redis and MariaDB. Members who connect to different nodes end up in one meeting on its node
  * (the client follows the redirect by itself) and hear each other; a second login on another node
  * kicks the first; a node killed with SIGKILL loses its leases and its meeting reopens on a
- * surviving node, where a join lands within seconds of the lease running out.
+ * surviving node, where its members resume by themselves (same member ids, nobody seen leaving or
+ * joining) within seconds of the lease running out.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -24,6 +25,7 @@ import { TEST_REDIS_URL, testRedisPrefix } from '../helpers/redis';
 import { knownServersFile, sleep, waitFor } from '../helpers/server';
 import { spawn } from 'node:child_process';
 import net from 'node:net';
+import { Redis } from 'ioredis';
 
 // Short for a quick test; MEETING_TEST_LEASE_MS=10000 measures the default.
 const LEASE_MS = Number(process.env.MEETING_TEST_LEASE_MS ?? 3000);
@@ -75,7 +77,7 @@ describe('several nodes on Redis and MariaDB', function () {
   }
 
   // Clients pin each node's certificate on first use (a redirect vouches for the next node's);
-  // they do not reconnect on their own, so each test says what a member does after a cut.
+  // they do not reconnect on their own unless a test says so (the two members of the failover test).
   const trust = new KnownServers(knownServersFile());
   async function client(
     node: ServerProcess,
@@ -117,8 +119,11 @@ describe('several nodes on Redis and MariaDB', function () {
   it('members on different nodes end up in one meeting on its node and hear each other', async () => {
     const a = nodes.get('a') as ServerProcess;
     const b = nodes.get('b') as ServerProcess;
-    const alice = await client(a);
-    const bob = await client(b);
+    // These two reconnect by themselves (the failover test kills their node): to their entry
+    // address, then to the other node they know.
+    const known = [a, b].map((n) => ({ host: '127.0.0.1', port: n.port }));
+    const alice = await client(a, { reconnect: true, nodes: known });
+    const bob = await client(b, { reconnect: true, nodes: known });
     await alice.register('alice', 'correct horse');
     await bob.register('bobby', 'correct horse');
     const moves: string[] = [];
@@ -211,6 +216,33 @@ describe('several nodes on Redis and MariaDB', function () {
     assert.equal(c.session, null);
   });
 
+  it("a resume on another node never takes a live node's session: it redirects there", async () => {
+    const a = nodes.get('a') as ServerProcess;
+    const b = nodes.get('b') as ServerProcess;
+    const owner = await client(a, { media: false });
+    await owner.register('frank', 'correct horse');
+    const token = owner.session?.resumeToken as string;
+    const stranger = await client(b, { media: false });
+    const redirected = waitFor<[{ host: string; port: number; ticket: string }]>(
+      stranger,
+      'redirect',
+      () => true,
+      5000,
+    );
+    await assert.rejects(stranger.request('resume', { token }), { code: ErrorCode.REDIRECT });
+    const [to] = await redirected;
+    assert.equal(to.port, a.port, 'sent to the node that holds the session');
+    assert.equal(to.ticket, '', 'no handoff ticket: the client resumes there');
+    assert.equal(stranger.session, null);
+    // The owner's session is untouched on its node.
+    assert.ok((await owner.ping()) >= 0);
+    assert.equal(owner.session?.resumeToken, token);
+    // An unknown token is refused as on one node.
+    await assert.rejects(stranger.request('resume', { token: 'x'.repeat(43) }), {
+      code: ErrorCode.RESUME_FAILED,
+    });
+  });
+
   it('shares the login rate limit across nodes', async () => {
     const a = nodes.get('a') as ServerProcess;
     const b = nodes.get('b') as ServerProcess;
@@ -229,54 +261,82 @@ describe('several nodes on Redis and MariaDB', function () {
     assert.deepEqual(results.slice(5), [ErrorCode.RATE_LIMITED, ErrorCode.RATE_LIMITED]);
   });
 
-  it('a node killed with SIGKILL: its meeting reopens on a survivor once the lease runs out', async () => {
+  it('a node killed with SIGKILL: its members resume on a survivor once the lease runs out', async () => {
     const alice = clients[0] as MeetingClient;
+    const bob = clients[1] as MeetingClient;
     const hostId = nodeAt(alice.address);
+    assert.equal(nodeAt(bob.address), hostId, "both members are on the meeting's node");
     const host = nodes.get(hostId) as ServerProcess;
     // A third node joins; it and the other survivor share the load.
     await startNode('c');
-    const survivor = [...nodes].find(([id]) => id !== hostId)?.[1] as ServerProcess;
-    const closed = waitFor(alice, 'close');
+    const ids = (c: MeetingClient): string =>
+      c.members
+        .map((m) => `${m.username}#${m.memberId}`)
+        .sort()
+        .join(' ');
+    const before = ids(alice);
+    assert.equal(before, ids(bob));
+    // (The members of the join timings above closed without logging out: their sessions wait out
+    // the grace period and move with the meeting too.)
+    assert.ok(alice.members.length >= 2);
+    // What each member hears of the other while the meeting moves: nothing (no leave, no join).
+    const churn: string[] = [];
+    for (const [name, c] of [
+      ['alice', alice],
+      ['bob', bob],
+    ] as const) {
+      c.on('memberLeft', (e) => churn.push(`${name} saw ${e.username} leave`));
+      c.on('memberJoined', (e) => churn.push(`${name} saw ${e.username} join`));
+    }
+    const back = (c: MeetingClient): Promise<[{ attempts: number; downMs: number }]> =>
+      waitFor<[{ attempts: number; downMs: number }]>(
+        c,
+        'reconnected',
+        () => true,
+        LEASE_MS + 15_000,
+      );
+    const aliceBack = back(alice);
+    const bobBack = back(bob);
+    const lost: string[] = [];
+    alice.on('sessionLost', (e) => lost.push(`alice: ${e.message}`));
+    bob.on('sessionLost', (e) => lost.push(`bob: ${e.message}`));
+    // When the dead node's claim runs out: its node key or the meeting's lease, whichever first.
+    const peek = new Redis(TEST_REDIS_URL);
+    const ttls = await Promise.all(
+      [`node:${hostId}`, `lease:${meetingId}`].map((k) => peek.pttl(redis.prefix + k)),
+    );
+    peek.disconnect();
     const killedAt = performance.now();
     host.child.kill('SIGKILL');
     await host.exited;
     nodes.delete(hostId);
-    await closed;
-    // What a reconnecting member does: connect to a node it knows, log in, join; a redirect to
-    // the dead node fails to connect until the lease runs out.
-    let attempts = 0;
-    let back: MeetingClient | null = null;
-    while (!back) {
-      attempts++;
-      const c = await client(survivor, { media: true });
-      try {
-        await c.login('alice', 'correct horse');
-        await c.joinMeeting(meetingId);
-        back = c;
-      } catch (error) {
-        await c.close();
-        if (performance.now() - killedAt > LEASE_MS + 10_000) throw error;
-        // Spaced so the retries stay within the join limit (10, then 30 a minute per account).
-        await sleep(Math.max(500, LEASE_MS / 15));
-      }
-    }
+    const expiresMs = Math.min(...ttls);
+    assert.ok(expiresMs > 0 && expiresMs <= LEASE_MS, `claims run out in ${ttls.join('/')} ms`);
+    const [[a], [b]] = await Promise.all([aliceBack, bobBack]);
     const failoverMs = performance.now() - killedAt;
-    const newHost = nodeAt(back.address);
+    assert.deepEqual(lost, []);
+    const newHost = nodeAt(alice.address);
     assert.notEqual(newHost, hostId);
-    assert.ok(failoverMs < LEASE_MS + 10_000, `back after ${failoverMs} ms`);
-    // Bob comes back too (through any node) and they hear each other again.
-    const bob = await client(survivor);
-    await bob.login('bobby', 'correct horse');
-    await bob.joinMeeting(meetingId);
-    assert.equal(bob.address.port, back.address.port);
-    const heard = waitFor(back.transport, 'frame', (_f: Buffer, link: string) => link === 'audio');
+    assert.equal(nodeAt(bob.address), newHost, "both resumed on the meeting's new node");
+    // Both are back within 10 s of the lease running out.
+    const afterExpiryMs = failoverMs - expiresMs;
+    assert.ok(afterExpiryMs < 10_000, `back ${afterExpiryMs} ms after the lease ran out`);
+    // Same members, same ids, same meeting; nobody left or joined on the way.
+    assert.equal(alice.meeting?.id, meetingId);
+    assert.equal(ids(alice), before);
+    assert.equal(ids(bob), before);
+    assert.deepEqual(churn, []);
+    // They hear each other again on the new node.
+    const heard = waitFor(alice.transport, 'frame', (_f: Buffer, link: string) => link === 'audio');
     await sleep(50);
-    for (let i = 1; i <= 5; i++) bob.transport.send('audio', audioFrame(i));
+    for (let i = 1; i <= 5; i++) bob.transport.send('audio', audioFrame(100 + i));
     await heard;
     member = bob;
     console.log(
-      `      killed node ${hostId}; meeting back on node ${newHost} after ${failoverMs.toFixed(0)} ms ` +
-        `(lease ${LEASE_MS} ms, ${attempts} attempts)`,
+      `      killed node ${hostId}; both members resumed on node ${newHost} after ` +
+        `${failoverMs.toFixed(0)} ms, ${afterExpiryMs.toFixed(0)} ms after its lease ran out ` +
+        `(lease ${LEASE_MS} ms; alice ${a.attempts} attempts, ` +
+        `${a.downMs} ms down; bob ${b.attempts} attempts, ${b.downMs} ms down)`,
     );
   });
 

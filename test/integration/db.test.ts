@@ -338,11 +338,32 @@ for (const kind of TEST_DATABASE_KINDS) {
         screen: true,
         createdAt: 1000,
         seenAt: 5000,
+        nodeId: null,
       });
       assert.equal(await db.sessions.findByResumeHash('c'.repeat(64)), undefined);
       assert.equal(old > 0, true);
       await db.sessions.delete(id);
       assert.deepEqual(await db.sessions.live(0), []);
+    });
+
+    it('moves a session between cluster nodes only from the node it is on (compare-and-set)', async function () {
+      const id = await db.sessions.create(3, 'd'.repeat(64), 1000, 'node-a');
+      await db.sessions.setMeeting(id, 'room-2', 1100);
+      const other = await db.sessions.create(4, 'e'.repeat(64), 1000, 'node-a');
+      await db.sessions.setMeeting(other, 'room-2', 1200);
+      assert.equal((await db.sessions.findByResumeHash('d'.repeat(64)))?.nodeId, 'node-a');
+      assert.deepEqual(
+        (await db.sessions.inMeeting('room-2', 0)).map((r) => r.id),
+        [id, other],
+      );
+      assert.deepEqual(await db.sessions.inMeeting('room-2', 2000), [], 'not seen since 2000');
+      // Two nodes adopt it at once: one wins; a stale hash or node never does.
+      assert.equal(await db.sessions.claim(id, 'd'.repeat(64), 'node-a', 'node-b', 3000), true);
+      assert.equal(await db.sessions.claim(id, 'd'.repeat(64), 'node-a', 'node-c', 3000), false);
+      assert.equal(await db.sessions.claim(id, 'x'.repeat(64), 'node-b', 'node-c', 3000), false);
+      const row = await db.sessions.findByResumeHash('d'.repeat(64));
+      assert.equal(row?.nodeId, 'node-b');
+      assert.equal(row?.seenAt, 3000);
     });
 
     it('returns the newest `limit` visible messages in ascending order', async function () {

@@ -201,8 +201,12 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
       options.trust ?? new KnownServers(defaultKnownServersFile(os.homedir(), KNOWN_SERVERS_FILE));
     this.chatLog = options.chatLog ?? null;
     this.#nodes = [...(options.nodes ?? [])];
+    const current = (): ServerAddress => this.#address;
     this.files = new FileTransfers({
-      address,
+      // Read at each opening: the files link follows a redirect or a move to another node.
+      get address(): ServerAddress {
+        return current();
+      },
       requestTimeoutMs: this.#options.requestTimeoutMs,
       security: () => this.#security(),
       token: () => this.#session?.token ?? null,

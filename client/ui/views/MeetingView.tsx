@@ -11,12 +11,14 @@ import React, { useCallback, useEffect, useMemo, useRef } from 'react';
 import type { MemberInfo } from '../../../common/protocol';
 import type { DesktopApp } from '../DesktopApp';
 import { formatMember } from '../format';
+import { memberRows } from '../pages/HostPage';
 import type { MediaChoices } from '../mediaTypes';
 import type { VideoRenderer } from '../VideoRenderer';
 import { ReconnectBanner } from './Banners';
 import { ChatPane } from './ChatPane';
 import { DevicePickers } from './DevicePickers';
 import { HostOptions } from './HostOptions';
+import { HostPrompt, HostToolbar, openMemberMenu, WaitingPanel } from './HostControls';
 import { FilesPane } from './FilesPane';
 import { RecordingBar } from './RecordingBar';
 import { useAppEvents, useRemovable } from './hooks';
@@ -29,18 +31,37 @@ import { VideoGrid, type ScreenInfo, type TileInfo } from './VideoGrid';
 // ---- member list ---------------------------------------------------------------------------------
 
 function MemberListImpl({
+  app,
   members,
   selfId,
+  marksKey,
 }: {
+  app: DesktopApp;
   members: MemberInfo[];
   selfId: number | null;
+  /** Raised hands and reactions shown (rows change with it). */
+  marksKey: string;
 }): React.ReactElement {
   const rows = useMemo<ListRow[]>(
-    () => members.map((m) => ({ key: String(m.memberId), text: formatMember(m, selfId) })),
-    [members, selfId],
+    () =>
+      memberRows(members, app.hostPage.hands, app.hostPage.reactions, (m) =>
+        formatMember(m, selfId),
+      ).map((r) => ({ key: String(r.member.memberId), text: r.text })),
+    [members, selfId, marksKey, app],
   );
-  // Room for the host's per-member actions: the list's rows are keyed by member id.
-  return <ListBox id="memberList" rows={rows} style="min-height: 90px; max-height: 170px;" />;
+  // Right click on a row: the host's and co-hosts' actions on that member.
+  const onContextMenu = useCallback(
+    (key: string, at: { x: number; y: number }) => openMemberMenu(app, Number(key), at),
+    [app],
+  );
+  return (
+    <ListBox
+      id="memberList"
+      rows={rows}
+      onContextMenu={onContextMenu}
+      style="min-height: 90px; max-height: 170px;"
+    />
+  );
 }
 const MemberList = React.memo(MemberListImpl);
 
@@ -102,7 +123,7 @@ export function MeetingView({
   const membersKey = members
     .map(
       (m) =>
-        `${m.memberId}:${m.username}:${m.isHost}:${m.audio}:${m.video}:${m.effect}:${m.screen}:${m.reconnecting === true}`,
+        `${m.memberId}:${m.username}:${m.isHost}:${m.role ?? ''}:${m.audio}:${m.video}:${m.effect}:${m.screen}:${m.reconnecting === true}`,
     )
     .join('|');
   const memberList = useMemo(() => members, [membersKey]);
@@ -144,6 +165,28 @@ export function MeetingView({
   const settingsRef = useRemovable<QWidget>();
   const peopleRef = useRemovable<QWidget>();
   const noticeRef = useRemovable<QWidget>();
+  const host = app.hostPage;
+  const marksKey = `${host.hands.map((h) => `${h.memberId}@${h.at}`).join(',')}|${[
+    ...host.reactions,
+  ]
+    .map(([id, r]) => `${id}:${r}`)
+    .join(',')}`;
+  const waiting = host.moderator ? host.waiting : [];
+  const prompt = host.prompt;
+  const options = app.roomOptions;
+  const hostSlot = useMemo(
+    () => (
+      <HostToolbar
+        app={app}
+        handRaised={host.handRaised}
+        moderator={host.moderator}
+        isHost={host.role === 'host'}
+        locked={options.locked === true}
+        waitingRoom={options.waitingRoom === true}
+      />
+    ),
+    [app, host.handRaised, host.moderator, host.role, options.locked, options.waitingRoom],
+  );
 
   return (
     <View id="meetingPage" ref={page} style="flex: 1; flex-direction: column;">
@@ -178,6 +221,8 @@ export function MeetingView({
         ) : null}
       </View>
       <RecordingBar app={app} />
+      {prompt ? <HostPrompt app={app} prompt={prompt} /> : null}
+      {waiting.length > 0 ? <WaitingPanel app={app} waiting={waiting} /> : null}
       <View id="meetingBody" style="flex: 1; flex-direction: row;">
         <VideoGrid
           tiles={tiles}
@@ -215,7 +260,7 @@ export function MeetingView({
                 <Text id="membersHeading" style={HEADING}>
                   {`People (${memberList.length})`}
                 </Text>
-                <MemberList members={memberList} selfId={selfId} />
+                <MemberList app={app} members={memberList} selfId={selfId} marksKey={marksKey} />
                 <FilesPane app={app} others={others} />
                 <ChatPane
                   app={app}
@@ -242,6 +287,7 @@ export function MeetingView({
         unreadChat={app.state.unreadChat}
         settingsOpen={settingsOpen}
         error={app.state.toolbarError}
+        hostSlot={hostSlot}
       />
     </View>
   );

@@ -113,7 +113,10 @@ export class DesktopApp extends TypedEmitter<DesktopAppEvents> {
     };
     const context = this.#context();
     this.filesPage = new FilesPage(context, env);
-    this.hostPage = new HostPage(context, { notify: (text) => this.#notify(text) });
+    this.hostPage = new HostPage(context, {
+      notify: (text) => this.#notify(text),
+      media: () => this.meetingPage.media,
+    });
     this.meetingPage = new MeetingPage(context, options.loadMedia);
     const loadMedia = options.loadMedia;
     this.recordings = new RecordingControls(context);

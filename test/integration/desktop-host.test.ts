@@ -282,6 +282,35 @@ describe('desktop host controls (real window under Xvfb, real X input)', functio
     await lowered;
   });
 
+  it('"Make host" from the menu: the desktop becomes co-host (marked), and the new host\'s mute and camera-off are told and followed', async () => {
+    assert.ok(ui);
+    const newHost = bots.find((b) => b.session?.username === 'mutebot')!;
+    const selfId = (await state()).selfId!;
+    await ui.xClickRow('memberList', await rowOf('mutebot'), 3);
+    await waitState((s) => s.host.menu.includes('Make host'), 'the member menu');
+    await ui.xKey('h');
+    await waitState((s) => s.host.role === 'co-host', 'the desktop a co-host');
+    await ui.waitForWidget('memberList', (w) =>
+      (w.items ?? []).some((i) => i.includes('hosty (you)') && i.includes('co-host')),
+    );
+    // The new host mutes the desktop: it is told.
+    await newHost.host.mute(selfId);
+    await ui.waitForWidget('meetingNotice', (w) => w.text === 'The host muted you');
+    // And turns its camera off: the camera really stops, and Start video turns it on again.
+    await waitState((s) => s.members.some((m) => m.memberId === selfId && m.video), 'camera on');
+    await newHost.host.stopVideo(selfId);
+    await ui.waitForWidget('meetingNotice', (w) => w.text === 'The host turned your camera off');
+    await waitState(
+      (s) => s.members.some((m) => m.memberId === selfId && !m.video),
+      'the camera off',
+    );
+    await ui.xClick('cameraButton');
+    await waitState(
+      (s) => s.members.some((m) => m.memberId === selfId && m.video),
+      'the camera on again after Start video',
+    );
+  });
+
   it('a joiner in a waiting room sees "Waiting for the host" and is told when turned away', async () => {
     assert.ok(ui);
     await ui.click('leaveButton');

@@ -9,6 +9,7 @@ import { REACTION_SHOW_MS, type MeetingRole, type ReactionName } from '../../../
 import type { HandInfo, MemberInfo, ModerationAction, WaitingInfo } from '../../../common/protocol';
 import type { MeetingClient } from '../../MeetingClient';
 import { describeError } from '../format';
+import type { MediaSessionLike } from '../mediaTypes';
 import type { AppContext } from './AppContext';
 
 /** One entry of a member row's context menu. */
@@ -121,6 +122,8 @@ export function memberRows(
 export interface HostPageOptions {
   /** Shows a short notice in the meeting window. */
   notify: (text: string) => void;
+  /** The running media session, or null (a host's mute closes its microphone too). */
+  media: () => MediaSessionLike | null;
 }
 
 export class HostPage {
@@ -235,7 +238,7 @@ export class HostPage {
     client.on('reaction', (r) => this.#showReaction(r.memberId, r.reaction));
     client.on('moderated', (m) => {
       this.#options.notify(MODERATED_NOTICE[m.action]);
-      changed();
+      void this.#follow(m.action).finally(changed);
     });
     client.on('waiting', ({ meetingId }) => {
       this.#waitingFor = meetingId;
@@ -273,6 +276,23 @@ export class HostPage {
       if (this.#lastOut) setImmediate(() => this.#app.set({ lobbyError: this.#lastOut }));
     });
     client.on('close', stopWaiting);
+  }
+
+  /**
+   * Brings the media session in line with what the host did: the server already drops the audio
+   * (or video, or screen), but the session would keep capturing and think itself on, so that the
+   * toolbar's Unmute / Start video would do nothing.
+   */
+  async #follow(action: ModerationAction): Promise<void> {
+    const media = this.#options.media();
+    if (!media) return;
+    try {
+      if (action === 'mute') await media.setMicrophone(false);
+      else if (action === 'camera-off') await media.setCamera(false);
+      else if (action === 'stop-screen' && media.screenSharing) await media.stopScreenShare();
+    } catch (error) {
+      this.#app.set({ mediaError: describeError(error) });
+    }
   }
 
   #showReaction(memberId: number, reaction: string): void {

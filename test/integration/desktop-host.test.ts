@@ -270,6 +270,8 @@ describe('desktop host controls (real window under Xvfb, real X input)', functio
     await ui.waitForWidget('handButton', (w) => w.toolTip === 'Lower your hand (Alt+H)');
     await watcher.host.react('clap');
     await ui.waitForWidget('memberList', (w) => (w.items ?? []).some((i) => i.includes('👏')));
+    // The reaction also shows on the sender's tile, after its name.
+    await ui.waitForWidget(`tileName-${watcher.session!.memberId}`, (w) => w.text.includes('👏'));
     await sleep(200);
     await ui.grab(shot('hand'));
     // Alt+H again lowers it.

@@ -119,6 +119,17 @@ export function memberRows(
   });
 }
 
+/** What a video tile shows after the name: ✋ for a raised hand, the reaction for a few seconds. */
+export function tileMarks(
+  hands: readonly HandInfo[],
+  reactions: ReadonlyMap<number, string>,
+): Map<number, string> {
+  const marks = new Map<number, string>();
+  for (const h of hands) marks.set(h.memberId, '✋');
+  for (const [id, r] of reactions) marks.set(id, `${marks.has(id) ? '✋ ' : ''}${reactionText(r)}`);
+  return marks;
+}
+
 export interface HostPageOptions {
   /** Shows a short notice in the meeting window. */
   notify: (text: string) => void;

@@ -11,7 +11,7 @@ import React, { useCallback, useEffect, useMemo, useRef } from 'react';
 import type { MemberInfo } from '../../../common/protocol';
 import type { DesktopApp } from '../DesktopApp';
 import { formatMember } from '../format';
-import { memberRows } from '../pages/HostPage';
+import { memberRows, tileMarks } from '../pages/HostPage';
 import type { MediaChoices } from '../mediaTypes';
 import type { VideoRenderer } from '../VideoRenderer';
 import { ReconnectBanner } from './Banners';
@@ -127,7 +127,14 @@ export function MeetingView({
     )
     .join('|');
   const memberList = useMemo(() => members, [membersKey]);
+  const host = app.hostPage;
+  const marksKey = `${host.hands.map((h) => `${h.memberId}@${h.at}`).join(',')}|${[
+    ...host.reactions,
+  ]
+    .map(([id, r]) => `${id}:${r}`)
+    .join(',')}`;
   const tiles = useMemo<TileInfo[]>(() => {
+    const marks = tileMarks(app.hostPage.hands, app.hostPage.reactions);
     const all = memberList.map((m) => ({
       memberId: m.memberId,
       username: m.username,
@@ -135,9 +142,10 @@ export function MeetingView({
       audio: m.audio,
       video: m.video,
       self: m.memberId === selfId,
+      ...(marks.has(m.memberId) ? { mark: marks.get(m.memberId) } : {}),
     }));
     return [...all.filter((t) => t.self), ...all.filter((t) => !t.self)];
-  }, [memberList, selfId]);
+  }, [memberList, selfId, marksKey, app]);
   // One's own screen is not shown (it would show itself); the notice says it is shared.
   const screens = useMemo<ScreenInfo[]>(
     () =>
@@ -165,12 +173,6 @@ export function MeetingView({
   const settingsRef = useRemovable<QWidget>();
   const peopleRef = useRemovable<QWidget>();
   const noticeRef = useRemovable<QWidget>();
-  const host = app.hostPage;
-  const marksKey = `${host.hands.map((h) => `${h.memberId}@${h.at}`).join(',')}|${[
-    ...host.reactions,
-  ]
-    .map(([id, r]) => `${id}:${r}`)
-    .join(',')}`;
   const waiting = host.moderator ? host.waiting : [];
   const prompt = host.prompt;
   const options = app.roomOptions;

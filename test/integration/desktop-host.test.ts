@@ -274,6 +274,12 @@ describe('desktop host controls (real window under Xvfb, real X input)', functio
     await ui.waitForWidget(`tileName-${watcher.session!.memberId}`, (w) => w.text.includes('👏'));
     await sleep(200);
     await ui.grab(shot('hand'));
+    // The toolbar with the hand and reactions buttons still fits a 1000 px window.
+    await ui.xResize(1000, 700);
+    await sleep(400);
+    const leave = await ui.waitForWidget('leaveButton');
+    assert.ok(leave.x + leave.width <= 1000, `the toolbar fits 1000 px: ${JSON.stringify(leave)}`);
+    await ui.xResize(1200, 760);
     // Alt+H again lowers it.
     const lowered = waitFor<[{ memberId: number; raised: boolean }]>(
       watcher,

@@ -1,7 +1,7 @@
 /**
  * Host controls, the waiting room, raised hands and reactions in the meeting window: the toolbar's
- * raise-hand button (Alt+H), reactions menu and the host's "Host" menu (lock, waiting room,
- * password, end for all); the member list's context menu; the host's waiting-room panel and
+ * raise-hand button (Alt+H) and reactions menu; the host's "Host" menu beside the member list's
+ * heading (lock, waiting room, password, end for all); the member list's context menu; the host's waiting-room panel and
  * inline prompts (password, "end for everyone?"); and the joiner's "waiting for the host" screen.
  * Intents and state are HostPage's (pages/HostPage.ts).
  */
@@ -131,25 +131,22 @@ function MenuButton({
       id={id}
       ref={ref}
       text={compact ? '' : text}
-      style="margin-right: 6px; padding: 5px 8px;"
+      style={
+        compact
+          ? 'margin-right: 3px; padding: 5px 2px; width: 42px;'
+          : 'margin-right: 6px; padding: 5px 8px;'
+      }
     />
   );
 }
 
+/** The toolbar's part: raise hand (Alt+H) and the reactions menu, icons only (the row is full). */
 function HostToolbarImpl({
   app,
   handRaised,
-  moderator,
-  isHost,
-  locked,
-  waitingRoom,
 }: {
   app: DesktopApp;
   handRaised: boolean;
-  moderator: boolean;
-  isHost: boolean;
-  locked: boolean;
-  waitingRoom: boolean;
 }): React.ReactElement {
   const onHand = useCallback(() => void app.hostPage.toggleHand(), [app]);
   const reactionItems = useMemo(
@@ -160,6 +157,46 @@ function HostToolbarImpl({
       })),
     [app],
   );
+  return (
+    <View id="hostControls" style="flex-direction: row; align-items: 'center';">
+      <ToolButton
+        id="handButton"
+        text={handRaised ? 'Lower hand' : 'Raise hand'}
+        iconName="hand"
+        iconColour={handRaised ? '#d35400' : undefined}
+        tip={`${handRaised ? 'Lower' : 'Raise'} your hand${keysOf('raise hand')}`}
+        onClick={onHand}
+        compact
+        style="padding: 5px 2px; margin-right: 3px; width: 36px;"
+      />
+      <MenuButton
+        id="reactionsButton"
+        text="React"
+        tip="Send a reaction to the meeting"
+        iconName="react"
+        compact
+        items={reactionItems}
+      />
+    </View>
+  );
+}
+export const HostToolbar = React.memo(HostToolbarImpl);
+
+/**
+ * The host's and co-hosts' menu, beside the member list's heading: Lock meeting, Waiting room;
+ * the host also sets or clears the password and ends the meeting for all (after a confirmation).
+ */
+function HostMenuImpl({
+  app,
+  isHost,
+  locked,
+  waitingRoom,
+}: {
+  app: DesktopApp;
+  isHost: boolean;
+  locked: boolean;
+  waitingRoom: boolean;
+}): React.ReactElement {
   const hostItems = useMemo(() => {
     const h = app.hostPage;
     const items: Array<{ text: string; checked?: boolean; run: () => void } | null> = [
@@ -182,39 +219,18 @@ function HostToolbarImpl({
   }, [app, locked, waitingRoom, isHost]);
   const hostRef = useRemovable<QWidget>();
   return (
-    <View id="hostControls" style="flex-direction: row; align-items: 'center';">
-      <ToolButton
-        id="handButton"
-        text={handRaised ? 'Lower hand' : 'Raise hand'}
-        iconName="hand"
-        iconColour={handRaised ? '#d35400' : undefined}
-        tip={`${handRaised ? 'Lower' : 'Raise'} your hand${keysOf('raise hand')}`}
-        onClick={onHand}
-        compact
-      />
+    <View ref={hostRef} id="hostMenuHolder" style="flex-direction: row;">
       <MenuButton
-        id="reactionsButton"
-        text="React"
-        tip="Send a reaction to the meeting"
-        iconName="react"
-        compact
-        items={reactionItems}
+        id="hostMenuButton"
+        text="Host"
+        tip="Lock the meeting, waiting room, password, end the meeting"
+        iconName="host"
+        items={hostItems}
       />
-      {moderator ? (
-        <View ref={hostRef} id="hostMenuHolder" style="flex-direction: row;">
-          <MenuButton
-            id="hostMenuButton"
-            text="Host"
-            tip="Lock the meeting, waiting room, password, end the meeting"
-            iconName="host"
-            items={hostItems}
-          />
-        </View>
-      ) : null}
     </View>
   );
 }
-export const HostToolbar = React.memo(HostToolbarImpl);
+export const HostMenu = React.memo(HostMenuImpl);
 
 // ---- the host's panels -----------------------------------------------------------------------
 

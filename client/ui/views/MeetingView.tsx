@@ -18,7 +18,7 @@ import { ReconnectBanner } from './Banners';
 import { ChatPane } from './ChatPane';
 import { DevicePickers } from './DevicePickers';
 import { HostOptions } from './HostOptions';
-import { HostPrompt, HostToolbar, openMemberMenu, WaitingPanel } from './HostControls';
+import { HostMenu, HostPrompt, HostToolbar, openMemberMenu, WaitingPanel } from './HostControls';
 import { FilesPane } from './FilesPane';
 import { RecordingBar } from './RecordingBar';
 import { useAppEvents, useRemovable } from './hooks';
@@ -177,18 +177,10 @@ export function MeetingView({
   const prompt = host.prompt;
   const options = app.roomOptions;
   const hostSlot = useMemo(
-    () => (
-      <HostToolbar
-        app={app}
-        handRaised={host.handRaised}
-        moderator={host.moderator}
-        isHost={host.role === 'host'}
-        locked={options.locked === true}
-        waitingRoom={options.waitingRoom === true}
-      />
-    ),
-    [app, host.handRaised, host.moderator, host.role, options.locked, options.waitingRoom],
+    () => <HostToolbar app={app} handRaised={host.handRaised} />,
+    [app, host.handRaised],
   );
+  const hostMenuRef = useRemovable<QWidget>();
 
   return (
     <View id="meetingPage" ref={page} style="flex: 1; flex-direction: column;">
@@ -259,9 +251,22 @@ export function MeetingView({
             ) : null}
             {sidePane && !settingsOpen ? (
               <View id="peoplePane" ref={peopleRef} style="flex: 1; flex-direction: column;">
-                <Text id="membersHeading" style={HEADING}>
-                  {`People (${memberList.length})`}
-                </Text>
+                <View style="flex-direction: row; align-items: 'center';">
+                  <Text id="membersHeading" style={HEADING}>
+                    {`People (${memberList.length})`}
+                  </Text>
+                  <View style="flex: 1;" />
+                  {host.moderator ? (
+                    <View ref={hostMenuRef} style="flex-direction: row;">
+                      <HostMenu
+                        app={app}
+                        isHost={host.role === 'host'}
+                        locked={options.locked === true}
+                        waitingRoom={options.waitingRoom === true}
+                      />
+                    </View>
+                  ) : null}
+                </View>
                 <MemberList app={app} members={memberList} selfId={selfId} marksKey={marksKey} />
                 <FilesPane app={app} others={others} />
                 <ChatPane

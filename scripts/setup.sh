@@ -23,6 +23,7 @@ APT_PACKAGES=(
   sox espeak-ng                               # test speech/tones and frequency measurement
   redis-server                                # cluster state of several nodes (tests start it)
   ffmpeg                                      # recording: H.264/AAC encoding into Matroska, ffprobe (issue 13)
+  fonts-noto-color-emoji                      # raised hands and reactions in the desktop client
 )
 
 missing=()

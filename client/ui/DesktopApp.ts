@@ -17,6 +17,7 @@ import { describeError } from './format';
 import type { MediaSessionLike } from './mediaTypes';
 import type { AppContext, DesktopAppEvents, DesktopState } from './pages/AppContext';
 import { FilesPage } from './pages/FilesPage';
+import { HostPage } from './pages/HostPage';
 import { LobbyPage } from './pages/LobbyPage';
 import { JoinPage } from './pages/JoinPage';
 import { LoginPage } from './pages/LoginPage';
@@ -57,6 +58,8 @@ export class DesktopApp extends TypedEmitter<DesktopAppEvents> {
   readonly filesPage: FilesPage;
   /** Recording: start/stop (host), the indicator, the meeting's recordings (issue 13). */
   readonly recordings: RecordingControls;
+  /** Host controls, the waiting room, raised hands and reactions. */
+  readonly hostPage: HostPage;
   #state: DesktopState;
   #client: MeetingClient | null = null;
   #closed = false;
@@ -110,6 +113,10 @@ export class DesktopApp extends TypedEmitter<DesktopAppEvents> {
     };
     const context = this.#context();
     this.filesPage = new FilesPage(context, env);
+    this.hostPage = new HostPage(context, {
+      notify: (text) => this.#notify(text),
+      media: () => this.meetingPage.media,
+    });
     this.meetingPage = new MeetingPage(context, options.loadMedia);
     const loadMedia = options.loadMedia;
     this.recordings = new RecordingControls(context);
@@ -283,6 +290,7 @@ export class DesktopApp extends TypedEmitter<DesktopAppEvents> {
       this.safeEmit('meeting');
     });
     this.filesPage.adopt(client);
+    this.hostPage.adopt(client);
     client.chatLog = this.#state.saveChat ? this.#state.chatLogDir : null;
     on('chatSaved', (file) => this.#set({ chatSaved: `Chat saved to ${file}` }));
     on('chatSaveFailed', (why) => this.#set({ chatSaved: `Chat not saved: ${why}` }));

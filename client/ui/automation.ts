@@ -16,6 +16,8 @@
  *   {"id":8,"cmd":"quit"}                          closes the window (the app quits)
  *   {"id":9,"cmd":"memory"}                        rss, heapUsed, heapTotal, external (MB)
  *   {"id":10,"cmd":"clipboard"}                    the clipboard's text
+ *   {"id":11,"cmd":"itemRect","name":"memberList","index":1}   a list row's x, y, width, height
+ *                                                  (screen), to click it with real input
  *
  * Events: {"@ui":"ready","launchMs":…} once the login window is up and the pump runs.
  */
@@ -184,6 +186,15 @@ export class Automation {
           external: mb(m.external),
         };
       }
+      case 'itemRect': {
+        const w = this.#find(c);
+        if (!(w instanceof qt.QListWidget)) throw new TypeError(`${c.name} is not a list`);
+        const index = c.index ?? 0;
+        if (index < 0 || index >= w.count()) throw new RangeError(`no row ${index}`);
+        const rect = w.visualItemRect(w.item(index));
+        const origin = w.viewport().mapToGlobal(new qt.QPoint(rect.left(), rect.top()));
+        return { x: origin.x(), y: origin.y(), width: rect.width(), height: rect.height() };
+      }
       case 'clipboard':
         return { text: this.#qt.QApplication.clipboard()?.text() ?? '' };
 
@@ -216,6 +227,15 @@ export class Automation {
       status: statusText(app, this.#renderer),
       fullScreen: this.#window.isFullScreen(),
       nativesKeptAlive: this.#keepAlive.size,
+      host: {
+        role: app.hostPage.role,
+        hands: app.hostPage.hands,
+        waiting: app.hostPage.waiting,
+        waitingFor: app.hostPage.waitingFor,
+        reactions: Object.fromEntries(app.hostPage.reactions),
+        menu: app.hostPage.menu,
+        notice: app.state.notice,
+      },
     };
   }
 

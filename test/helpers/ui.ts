@@ -379,6 +379,22 @@ export class DesktopUi {
     await sleep(60);
   }
 
+  /** Clicks row `index` of a list with real input (`button` 3: right click, a context menu). */
+  async xClickRow(name: string, index: number, button = 1): Promise<void> {
+    const r = await this.send<{ x: number; y: number; width: number; height: number }>('itemRect', {
+      name,
+      index,
+    });
+    await this.#xdotool(
+      'mousemove',
+      '--sync',
+      String(r.x + Math.min(40, Math.floor(r.width / 2))),
+      String(r.y + Math.floor(r.height / 2)),
+    );
+    await this.#xdotool('click', String(button));
+    await sleep(150);
+  }
+
   /** Types text with real key events into the focused widget. */
   async xType(text: string): Promise<void> {
     await this.#xdotool('type', '--delay', '12', text);

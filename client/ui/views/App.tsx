@@ -13,6 +13,7 @@ import type { DesktopApp, Page } from '../DesktopApp';
 import type { VideoRenderer } from '../VideoRenderer';
 import { useAppState } from './hooks';
 import { JoinView } from './JoinView';
+import { WaitingScreen } from './HostControls';
 import { LobbyView } from './LobbyView';
 import { LoginView } from './LoginView';
 import { MeetingView } from './MeetingView';
@@ -131,6 +132,7 @@ function App({ app, renderer, onWindow }: AppProps): React.ReactElement {
       <View id="pageRoot" style="flex: 1; flex-direction: column;">
         {page === 'login' ? <LoginView app={app} /> : null}
         {page === 'lobby' ? <LobbyView app={app} /> : null}
+        {page === 'join' ? <WaitingScreen app={app} /> : null}
         {page === 'join' ? <JoinView app={app} renderer={renderer} /> : null}
         {page === 'meeting' ? <MeetingView app={app} renderer={renderer} /> : null}
         {page !== 'login' ? <StatusLine app={app} renderer={renderer} /> : null}

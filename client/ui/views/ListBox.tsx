@@ -5,7 +5,14 @@
  * texts (`addItems`) and decorated through `item(row)`, whose wrappers never delete their item.
  * Rows whose keys extend the previous keys are appended; any other change rebuilds the list.
  */
-import { QBrush, QColor, type QListWidget, type QListWidgetSignals } from '@nodegui/nodegui';
+import {
+  ContextMenuPolicy,
+  QBrush,
+  QColor,
+  QPoint,
+  type QListWidget,
+  type QListWidgetSignals,
+} from '@nodegui/nodegui';
 import { List } from '@nodegui/react-nodegui';
 import React, { useEffect, useRef } from 'react';
 
@@ -24,14 +31,51 @@ export interface ListBoxProps {
   /** Keep the newest row in view. */
   followTail?: boolean;
   on?: Partial<QListWidgetSignals>;
+  /** Right click on a row: its key and where (screen coordinates) to open a menu. */
+  onContextMenu?: (key: string, at: { x: number; y: number }) => void;
 }
 
-function ListBoxImpl({ id, rows, style, followTail, on }: ListBoxProps): React.ReactElement {
+function ListBoxImpl({
+  id,
+  rows,
+  style,
+  followTail,
+  on,
+  onContextMenu,
+}: ListBoxProps): React.ReactElement {
   const ref = useRef<QListWidget>(null);
   const shown = useRef<string[]>([]);
+  const rowsRef = useRef(rows);
+  rowsRef.current = rows;
   useEffect(() => {
     ref.current?.setWordWrap(true);
   }, []);
+  useEffect(() => {
+    const box = ref.current;
+    if (!box || !onContextMenu) return;
+    box.setContextMenuPolicy(ContextMenuPolicy.CustomContextMenu);
+    // The position is the viewport's (QAbstractScrollArea maps it there).
+    const listener = (pos: { x: number; y: number }): void => {
+      try {
+        open(pos);
+      } catch (error) {
+        console.error('context menu:', error);
+      }
+    };
+    const open = (pos: { x: number; y: number }): void => {
+      const point = new QPoint(pos.x, pos.y);
+      // (indexAt's QModelIndex argument fails in NodeGui 0.57: itemAt instead.)
+      const item = box.itemAt(pos.x, pos.y);
+      const row = item.native ? box.row(item) : -1;
+      const key = rowsRef.current[row]?.key;
+      if (row < 0 || key === undefined) return;
+      box.setCurrentRow(row);
+      const global = box.viewport().mapToGlobal(point);
+      onContextMenu(key, { x: global.x(), y: global.y() });
+    };
+    box.addEventListener('customContextMenuRequested', listener);
+    return () => box.removeEventListener('customContextMenuRequested', listener);
+  }, [onContextMenu]);
   useEffect(() => {
     const box = ref.current;
     if (!box) return;

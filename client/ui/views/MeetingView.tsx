@@ -11,12 +11,14 @@ import React, { useCallback, useEffect, useMemo, useRef } from 'react';
 import type { MemberInfo } from '../../../common/protocol';
 import type { DesktopApp } from '../DesktopApp';
 import { formatMember } from '../format';
+import { memberRows, tileMarks } from '../pages/HostPage';
 import type { MediaChoices } from '../mediaTypes';
 import type { VideoRenderer } from '../VideoRenderer';
 import { ReconnectBanner } from './Banners';
 import { ChatPane } from './ChatPane';
 import { DevicePickers } from './DevicePickers';
 import { HostOptions } from './HostOptions';
+import { HostMenu, HostPrompt, HostToolbar, openMemberMenu, WaitingPanel } from './HostControls';
 import { FilesPane } from './FilesPane';
 import { RecordingBar } from './RecordingBar';
 import { useAppEvents, useRemovable } from './hooks';
@@ -29,18 +31,37 @@ import { VideoGrid, type ScreenInfo, type TileInfo } from './VideoGrid';
 // ---- member list ---------------------------------------------------------------------------------
 
 function MemberListImpl({
+  app,
   members,
   selfId,
+  marksKey,
 }: {
+  app: DesktopApp;
   members: MemberInfo[];
   selfId: number | null;
+  /** Raised hands and reactions shown (rows change with it). */
+  marksKey: string;
 }): React.ReactElement {
   const rows = useMemo<ListRow[]>(
-    () => members.map((m) => ({ key: String(m.memberId), text: formatMember(m, selfId) })),
-    [members, selfId],
+    () =>
+      memberRows(members, app.hostPage.hands, app.hostPage.reactions, (m) =>
+        formatMember(m, selfId),
+      ).map((r) => ({ key: String(r.member.memberId), text: r.text })),
+    [members, selfId, marksKey, app],
   );
-  // Room for the host's per-member actions: the list's rows are keyed by member id.
-  return <ListBox id="memberList" rows={rows} style="min-height: 90px; max-height: 170px;" />;
+  // Right click on a row: the host's and co-hosts' actions on that member.
+  const onContextMenu = useCallback(
+    (key: string, at: { x: number; y: number }) => openMemberMenu(app, Number(key), at),
+    [app],
+  );
+  return (
+    <ListBox
+      id="memberList"
+      rows={rows}
+      onContextMenu={onContextMenu}
+      style="min-height: 90px; max-height: 170px;"
+    />
+  );
 }
 const MemberList = React.memo(MemberListImpl);
 
@@ -102,11 +123,18 @@ export function MeetingView({
   const membersKey = members
     .map(
       (m) =>
-        `${m.memberId}:${m.username}:${m.isHost}:${m.audio}:${m.video}:${m.effect}:${m.screen}:${m.reconnecting === true}`,
+        `${m.memberId}:${m.username}:${m.isHost}:${m.role ?? ''}:${m.audio}:${m.video}:${m.effect}:${m.screen}:${m.reconnecting === true}`,
     )
     .join('|');
   const memberList = useMemo(() => members, [membersKey]);
+  const host = app.hostPage;
+  const marksKey = `${host.hands.map((h) => `${h.memberId}@${h.at}`).join(',')}|${[
+    ...host.reactions,
+  ]
+    .map(([id, r]) => `${id}:${r}`)
+    .join(',')}`;
   const tiles = useMemo<TileInfo[]>(() => {
+    const marks = tileMarks(app.hostPage.hands, app.hostPage.reactions);
     const all = memberList.map((m) => ({
       memberId: m.memberId,
       username: m.username,
@@ -114,9 +142,10 @@ export function MeetingView({
       audio: m.audio,
       video: m.video,
       self: m.memberId === selfId,
+      ...(marks.has(m.memberId) ? { mark: marks.get(m.memberId) } : {}),
     }));
     return [...all.filter((t) => t.self), ...all.filter((t) => !t.self)];
-  }, [memberList, selfId]);
+  }, [memberList, selfId, marksKey, app]);
   // One's own screen is not shown (it would show itself); the notice says it is shared.
   const screens = useMemo<ScreenInfo[]>(
     () =>
@@ -144,6 +173,14 @@ export function MeetingView({
   const settingsRef = useRemovable<QWidget>();
   const peopleRef = useRemovable<QWidget>();
   const noticeRef = useRemovable<QWidget>();
+  const waiting = host.moderator ? host.waiting : [];
+  const prompt = host.prompt;
+  const options = app.roomOptions;
+  const hostSlot = useMemo(
+    () => <HostToolbar app={app} handRaised={host.handRaised} />,
+    [app, host.handRaised],
+  );
+  const hostMenuRef = useRemovable<QWidget>();
 
   return (
     <View id="meetingPage" ref={page} style="flex: 1; flex-direction: column;">
@@ -178,6 +215,8 @@ export function MeetingView({
         ) : null}
       </View>
       <RecordingBar app={app} />
+      {prompt ? <HostPrompt app={app} prompt={prompt} /> : null}
+      {waiting.length > 0 ? <WaitingPanel app={app} waiting={waiting} /> : null}
       <View id="meetingBody" style="flex: 1; flex-direction: row;">
         <VideoGrid
           tiles={tiles}
@@ -212,10 +251,23 @@ export function MeetingView({
             ) : null}
             {sidePane && !settingsOpen ? (
               <View id="peoplePane" ref={peopleRef} style="flex: 1; flex-direction: column;">
-                <Text id="membersHeading" style={HEADING}>
-                  {`People (${memberList.length})`}
-                </Text>
-                <MemberList members={memberList} selfId={selfId} />
+                <View style="flex-direction: row; align-items: 'center';">
+                  <Text id="membersHeading" style={HEADING}>
+                    {`People (${memberList.length})`}
+                  </Text>
+                  <View style="flex: 1;" />
+                  {host.moderator ? (
+                    <View ref={hostMenuRef} style="flex-direction: row;">
+                      <HostMenu
+                        app={app}
+                        isHost={host.role === 'host'}
+                        locked={options.locked === true}
+                        waitingRoom={options.waitingRoom === true}
+                      />
+                    </View>
+                  ) : null}
+                </View>
+                <MemberList app={app} members={memberList} selfId={selfId} marksKey={marksKey} />
                 <FilesPane app={app} others={others} />
                 <ChatPane
                   app={app}
@@ -242,6 +294,7 @@ export function MeetingView({
         unreadChat={app.state.unreadChat}
         settingsOpen={settingsOpen}
         error={app.state.toolbarError}
+        hostSlot={hostSlot}
       />
     </View>
   );

@@ -35,6 +35,8 @@ export interface ToolbarProps {
   unreadChat: number;
   settingsOpen: boolean;
   error: string;
+  /** The host controls and the raise-hand button (views/HostControls.tsx). */
+  hostSlot?: React.ReactNode;
 }
 
 function shareTip(sharing: boolean, blockedBy: string | null): string {
@@ -45,7 +47,7 @@ function shareTip(sharing: boolean, blockedBy: string | null): string {
 }
 
 /** A toolbar button with an icon and a tooltip, both kept in sync with its state. */
-function ToolButton({
+export function ToolButton({
   id,
   text,
   iconName,
@@ -106,6 +108,7 @@ function ToolbarImpl({
   unreadChat,
   settingsOpen,
   error,
+  hostSlot,
 }: ToolbarProps): React.ReactElement {
   const onMic = useCallback(() => void app.meetingPage.toggleMicrophone(), [app]);
   const onCam = useCallback(() => void app.meetingPage.toggleCamera(), [app]);
@@ -159,8 +162,9 @@ function ToolbarImpl({
           enabled={!shareBusy && (sharing || blockedBy === null)}
           onClick={onShare}
         />
-        {/* hostSlot: host controls and the raise-hand button (Alt+H) go here. */}
-        <View id="hostSlot" style="flex-direction: row; align-items: 'center';" />
+        <View id="hostSlot" style="flex-direction: row; align-items: 'center';">
+          {hostSlot}
+        </View>
         <View style="flex: 1;" />
         <ToolButton
           id="viewButton"

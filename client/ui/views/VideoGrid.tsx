@@ -24,6 +24,8 @@ export interface TileInfo {
   audio: boolean;
   video: boolean;
   self: boolean;
+  /** A raised hand and / or a reaction shown after the name (views/HostControls.tsx). */
+  mark?: string;
 }
 
 /** A shared screen shown in the screen layout. */
@@ -122,6 +124,7 @@ function TileImpl({
   const name = narrow
     ? tile.username
     : `${tile.username}${tile.self ? ' (you)' : ''}${tile.isHost ? ' ★' : ''}`;
+  const marked = tile.mark ? `${name}  ${tile.mark}` : name;
   const inner = {
     width: Math.max(8, width - 2 * TILE_FRAME),
     height: Math.max(8, height - 2 * TILE_FRAME - CAPTION_HEIGHT),
@@ -141,7 +144,7 @@ function TileImpl({
           id={`tileName-${memberId}`}
           style={`flex-grow: 3; flex-basis: 0; color: #f0f0f0; font-weight: ${active ? 'bold' : 'normal'};`}
         >
-          {name}
+          {marked}
         </Text>
         {/* Both captions share the row by ratio: a leaf's width is measured once, not per text. */}
         <Text

@@ -25,6 +25,10 @@ const SHAPES = {
   leave: '<path d="M10 4H4v16h6M14 8l4 4-4 4M18 12H9"/>',
   pin: '<path d="M9 3h6l-1 6 4 4H6l4-4zM12 13v8"/>',
   sound: '<path d="M4 9h4l5-4v14l-5-4H4zM16 9a4 4 0 0 1 0 6M18.5 6.5a8 8 0 0 1 0 11"/>',
+  // host controls, raised hands and reactions
+  hand: '<path d="M8 13V5a1.5 1.5 0 0 1 3 0v6M11 11V3.5a1.5 1.5 0 0 1 3 0V11M14 11V5a1.5 1.5 0 0 1 3 0v7c0 5-3 9-7 9s-5-3-7-6l-1-2a1.5 1.5 0 0 1 2.6-1.5L8 14"/>',
+  react: '<circle cx="12" cy="12" r="9"/><path d="M8 14a5 5 0 0 0 8 0M9 9h.01M15 9h.01"/>',
+  host: '<path d="M12 3l8 3v6c0 5-4 8-8 9-4-1-8-4-8-9V6z"/>',
 } as const;
 
 export type IconName = keyof typeof SHAPES;

@@ -38,6 +38,12 @@ export const SHORTCUTS: readonly Shortcut[] = [
     what: 'view',
     run: (app) => app.setViewMode(app.state.viewMode === 'gallery' ? 'speaker' : 'gallery'),
   },
+  {
+    keys: 'Alt+H',
+    page: 'meeting',
+    what: 'raise hand',
+    run: (app) => void app.hostPage.toggleHand(),
+  },
   { keys: 'F11', page: 'meeting', what: 'full screen', run: (app) => app.toggleFullScreen() },
   { keys: 'Alt+F', page: 'meeting', what: 'full screen', run: (app) => app.toggleFullScreen() },
 ];

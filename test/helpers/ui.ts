@@ -368,7 +368,15 @@ export class DesktopUi {
 
   /** Moves the pointer to the middle of a widget and clicks it. */
   async xClick(name: string): Promise<void> {
-    const w = await this.waitForWidget(name, (x) => x.enabled);
+    // A widget that just appeared may still move while the layout settles: click where it rests.
+    let w = await this.waitForWidget(name, (x) => x.enabled);
+    for (let i = 0; i < 10; i++) {
+      await sleep(50);
+      const again = await this.waitForWidget(name, (x) => x.enabled);
+      const still = again.x === w.x && again.y === w.y && again.width === w.width;
+      w = again;
+      if (still) break;
+    }
     await this.#xdotool(
       'mousemove',
       '--sync',

@@ -369,13 +369,13 @@ export class DesktopUi {
   /** Moves the pointer to the middle of a widget and clicks it. */
   async xClick(name: string): Promise<void> {
     // A widget that just appeared may still move while the layout settles: click where it rests.
+    // A page change may also resize the window a little later: wait for two still readings.
     let w = await this.waitForWidget(name, (x) => x.enabled);
-    for (let i = 0; i < 10; i++) {
-      await sleep(50);
+    for (let i = 0, still = 0; i < 30 && still < 2; i++) {
+      await sleep(80);
       const again = await this.waitForWidget(name, (x) => x.enabled);
-      const still = again.x === w.x && again.y === w.y && again.width === w.width;
+      still = again.x === w.x && again.y === w.y && again.width === w.width ? still + 1 : 0;
       w = again;
-      if (still) break;
     }
     await this.#xdotool(
       'mousemove',

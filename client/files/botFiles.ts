@@ -8,6 +8,7 @@ import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import type { FileInfo } from '../../common/protocol';
 import type { MeetingClient } from '../MeetingClient';
 import type { Transfer } from './FileTransfers';
+import { formatBytes } from './format';
 
 export interface BotFileOptions {
   sendFile: string[];
@@ -156,21 +157,8 @@ function payload(
   return {
     dir,
     name: name.length > 30 ? `${name.slice(0, 29)}…` : name,
-    done: bytes(p.bytes),
-    size: bytes(p.total),
-    rate: `${bytes(p.rate)}/s`,
+    done: formatBytes(p.bytes),
+    size: formatBytes(p.total),
+    rate: `${formatBytes(p.rate)}/s`,
   };
-}
-
-/** A byte count for people: 512 B, 3.4 MB, 1.2 GB. */
-export function bytes(n: number): string {
-  if (n < 1024) return `${Math.round(n)} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i] as string}`;
 }

@@ -12,6 +12,7 @@ import type { Transfer, TransferProgress } from '../../files/FileTransfers';
 import type { MeetingClient } from '../../MeetingClient';
 import { describeError } from '../format';
 import type { AppContext } from './AppContext';
+import { formatBytes } from '../../files/format';
 
 /** One transfer as the panel shows it. */
 export interface TransferRow {
@@ -79,7 +80,7 @@ export class FilesPage {
     this.#attached = client;
     client.files.on('files', () => this.#changed());
     client.on('fileOffered', (f) => {
-      this.#notice = `${f.from.username} shared ${f.name} (${sizeText(f.size)})${f.to ? ' with you' : ''}`;
+      this.#notice = `${f.from.username} shared ${f.name} (${formatBytes(f.size)})${f.to ? ' with you' : ''}`;
       if (!this.#open) this.#unseen++;
       this.#changed();
     });
@@ -186,31 +187,18 @@ export function transferPermille(r: TransferRow): number {
   return r.state === 'done' ? 1000 : 0;
 }
 
-/** 512 B, 3.4 MB, 1.2 GB. */
-export function sizeText(n: number): string {
-  if (n < 1024) return `${Math.round(n)} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i] as string}`;
-}
-
 /** "↑ report.pdf  45%  12 MB/s  3 s left" (or done / failed / cancelled). */
 export function transferText(r: TransferRow): string {
   const arrow = r.direction === 'up' ? '↑' : '↓';
   const p = r.progress;
   const pct = p.total > 0 ? Math.floor((100 * p.bytes) / p.total) : 100;
   if (r.state === 'done')
-    return `${arrow} ${r.name}  done (${sizeText(p.total)})${r.detail ? ` → ${r.detail}` : ''}`;
+    return `${arrow} ${r.name}  done (${formatBytes(p.total)})${r.detail ? ` → ${r.detail}` : ''}`;
   if (r.state === 'cancelled') return `${arrow} ${r.name}  cancelled`;
   if (r.state === 'failed') return `${arrow} ${r.name}  failed: ${r.detail}`;
   // An upload hashes its file first; nothing has moved yet.
   if (p.bytes === 0 && p.rate === 0) return `${arrow} ${r.name}  starting (checking SHA-256)…`;
   const eta =
     p.etaSeconds === null ? '' : `  ${p.etaSeconds < 1 ? '<1' : Math.round(p.etaSeconds)} s left`;
-  return `${arrow} ${r.name}  ${pct}%  ${sizeText(p.rate)}/s${eta}`;
+  return `${arrow} ${r.name}  ${pct}%  ${formatBytes(p.rate)}/s${eta}`;
 }

@@ -14,7 +14,8 @@ import {
 import { Button, CheckBox, LineEdit, ProgressBar, Text, View } from '@nodegui/react-nodegui';
 import React, { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { DesktopApp } from '../DesktopApp';
-import { sizeText, transferPermille, transferText } from '../pages/FilesPage';
+import { formatBytes } from '../../files/format';
+import { transferPermille, transferText } from '../pages/FilesPage';
 import { useAppEvents, useRemovable } from './hooks';
 import { ListBox, type ListRow } from './ListBox';
 import { Select } from './Select';
@@ -54,7 +55,7 @@ function FilesPaneImpl({ app, others }: { app: DesktopApp; others: string[] }): 
     () =>
       offered.map((f) => ({
         key: String(f.id),
-        text: `${f.name} · ${sizeText(f.size)} · from ${f.from.username}${f.to ? ' (to you)' : ''}`,
+        text: `${f.name} · ${formatBytes(f.size)} · from ${f.from.username}${f.to ? ' (to you)' : ''}`,
       })),
     [offerKey],
   );

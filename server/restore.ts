@@ -5,7 +5,7 @@
  * are ended, with their members' stays.
  */
 import { SESSION_TOKEN_TTL_MS } from '../common/constants';
-import type { Meeting, StoredSession } from '../db';
+
 import type { ServerContext } from './handlers/context';
 import type { Session } from './Session';
 
@@ -42,7 +42,7 @@ export async function restoreState(ctx: ServerContext): Promise<RestoreReport> {
   let ended = 0;
   for (const meeting of await db.meetings.unended()) {
     const members = byMeeting.get(meeting.id) ?? [];
-    if (await restoreRoom(ctx, meeting, members)) opened++;
+    if ((await ctx.rooms.restore(meeting, members)) !== null) opened++;
     else {
       await db.meetings.end(meeting.id, now);
       await db.meetings.closeStays(meeting.id, now);
@@ -56,13 +56,3 @@ export async function restoreState(ctx: ServerContext): Promise<RestoreReport> {
     for (const { session } of list) await db.sessions.setMeeting(session.id, null, null);
   return { sessions: restored, rooms: opened, ended };
 }
-
-async function restoreRoom(
-  ctx: ServerContext,
-  meeting: Meeting,
-  members: Array<{ session: Session; joinedAt: number; screen: boolean }>,
-): Promise<boolean> {
-  return (await ctx.rooms.restore(meeting, members)) !== null;
-}
-
-export type { StoredSession };
